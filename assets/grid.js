@@ -1,0 +1,143 @@
+/* Draws a building's unit grid from its compact payload, and handles clicks and keys on it.
+   One delegated listener serves every cell: never one Dash component per cell (FACTS.md). */
+(function () {
+  "use strict";
+
+  var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (ch) { return ESCAPES[ch]; });
+  }
+
+  function pad2(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function addDays(isoDate, days) {
+    var d = new Date(isoDate + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  /* Per-status classes, scoped to one grid: statuses are data, so their CSS is too. */
+  function statusStyles(scope, statuses) {
+    return statuses.map(function (s, i) {
+      return "#" + scope + " .s" + i + "{background-color:" + esc(s.color) + ";color:" + esc(s.ink) + "}";
+    }).join("");
+  }
+
+  function columnStarts(entrances) {
+    var starts = [], at = 0;
+    entrances.forEach(function (e) { starts.push(at); at += e.width; });
+    return {starts: starts, total: at};
+  }
+
+  function cellHtml(p, c, selected) {
+    var status = p.statuses[c[5]], use = p.uses[c[6]], mixed = c[6] === 2;
+    var label = c[4] || p.rows[c[1]] + pad2(c[3] + 1), id = p.base + c[0], entrance = p.entrances[c[2]].name;
+    var since = addDays(p.epoch, c[8]);
+    var title = label + " · " + use + " · " + c[7] + " people · " + status.label + " (" + status.zh + ") · since " + since;
+    var aria = "Unit " + label + ", " + entrance + ", " + status.label + ", " + use;
+    return '<button type="button" class="cell s' + c[5] + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
+      (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id + '" data-status="' + esc(status.code) +
+      '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' + esc(label) +
+      '</span><span class="cell-code" aria-hidden="true">' + esc(status.text) + "</span></button>";
+  }
+
+  function gridHtml(p, selected, scope) {
+    var cols = columnStarts(p.entrances), matrix = p.rows.map(function () { return new Array(cols.total); });
+    p.cells.forEach(function (c) { matrix[c[1]][cols.starts[c[2]] + c[3]] = c; });
+    var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e) {
+      return '<th scope="colgroup" colspan="' + e.width + '" class="entrance-head">' + esc(e.name) + "</th>";
+    }).join("") + "</tr></thead>";
+    var body = matrix.map(function (row, r) {
+      var tds = "";
+      for (var x = 0; x < cols.total; x++) {
+        var edge = cols.starts.indexOf(x) > 0 ? " entrance-start" : "";
+        tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected) + "</td>" : '<td class="empty' + edge + '"></td>';
+      }
+      return '<tr><th scope="row" class="floor-label">' + esc(p.rows[r]) + "</th>" + tds + "</tr>";
+    }).join("");
+    return "<style>" + statusStyles(scope, p.statuses) + '</style><table class="unit-grid" role="grid" aria-label="' +
+      esc(p.name + ": units by floor and entrance") + '">' + head + "<tbody>" + body + "</tbody></table>";
+  }
+
+  function setRovingFocus(grid, cell) {
+    var current = grid.querySelector('.cell[tabindex="0"]');
+    if (current && current !== cell) { current.setAttribute("tabindex", "-1"); }
+    cell.setAttribute("tabindex", "0");
+  }
+
+  function render(payload, selected, hostId) {
+    var host = document.getElementById(hostId);
+    if (!payload || !host) { return ""; }
+    var started = performance.now();
+    host.innerHTML = gridHtml(payload, selected, hostId);
+    var grid = host.querySelector(".unit-grid");
+    var first = grid.querySelector(".cell.selected") || grid.querySelector(".cell");
+    if (first) { setRovingFocus(grid, first); }
+    host.dataset.drawnMs = String(Math.round(performance.now() - started));
+    return payload.cells.length + " units on " + payload.rows.length + " floors · Tab into the grid, arrow keys to move, Enter to open";
+  }
+
+  function highlight(clicks, hostId) {
+    var ctx = window.dash_clientside.callback_context;
+    var items = ctx.inputs_list[0], triggered = ctx.triggered_id, host = document.getElementById(hostId);
+    var wasActive = host.dataset.highlight === (triggered && triggered.status);
+    var code = triggered && !wasActive ? triggered.status : "";
+    host.dataset.highlight = code;
+    host.querySelectorAll(".cell").forEach(function (cell) {
+      cell.classList.toggle("dim", code !== "" && cell.dataset.status !== code);
+    });
+    return items.map(function (item) { return item.id.status === code ? "legend-item active" : "legend-item"; });
+  }
+
+  function openCell(cell) {
+    var grid = cell.closest(".unit-grid"), host = grid.parentElement;
+    var previous = grid.querySelector(".cell.selected");
+    if (previous) { previous.classList.remove("selected"); }
+    cell.classList.add("selected");
+    setRovingFocus(grid, cell);
+    var unitId = Number(cell.dataset.unit);
+    window.dash_clientside.set_props(host.dataset.target, {data: unitId});
+    var url = new URL(window.location.href);
+    url.searchParams.set("unit", String(unitId));
+    window.history.replaceState(window.history.state, "", url.toString());
+  }
+
+  var MOVES = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+
+  /* The next cell from (row, col) in a direction, skipping empty positions. */
+  function nextCell(grid, cell, key) {
+    var td = cell.parentElement, rows = grid.tBodies[0].rows;
+    var r = td.parentElement.sectionRowIndex, c = td.cellIndex, step = MOVES[key];
+    if (key === "Home" || key === "End") {
+      var inRow = rows[r].querySelectorAll(".cell");
+      return inRow[key === "Home" ? 0 : inRow.length - 1];
+    }
+    for (r += step[0], c += step[1]; r >= 0 && r < rows.length && c >= 1 && c < rows[r].cells.length; r += step[0], c += step[1]) {
+      var found = rows[r].cells[c].querySelector(".cell");
+      if (found) { return found; }
+    }
+    return null;
+  }
+
+  document.addEventListener("click", function (event) {
+    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    if (cell) { openCell(cell); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    if (!cell || !(event.key in MOVES || event.key === "Home" || event.key === "End")) { return; }
+    var target = nextCell(cell.closest(".unit-grid"), cell, event.key);
+    event.preventDefault();
+    if (target) {
+      setRovingFocus(cell.closest(".unit-grid"), target);
+      target.focus();
+    }
+  });
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.unitGrid = {render: render, highlight: highlight};
+})();

@@ -1,0 +1,10 @@
+"""Callbacks, registered explicitly per app (never with the process-global @dash.callback)."""
+from dash import Dash
+
+from callbacks import building, overview
+
+
+def register(app: Dash) -> None:
+    """Register every page's callbacks on the app."""
+    overview.register(app)
+    building.register(app)

@@ -1,0 +1,13 @@
+"""Parsing of values that arrive from URLs and callback requests (which can be forged)."""
+from __future__ import annotations
+
+
+def positive_int(value) -> int | None:
+    """The value as a positive integer, or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

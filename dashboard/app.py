@@ -1,0 +1,34 @@
+"""The app factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash
+
+import callbacks
+from dashboard import pages
+from dashboard.config import load_config
+from dashboard.extensions import attach_engine
+from data.db import make_engine, upgrade
+from layouts.common import shell
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def create_app(config: dict | None = None) -> Dash:
+    """Build a Dash app on its own engine, migrated to the latest schema."""
+    settings = load_config(config)
+    app = Dash(
+        __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
+        title="楼盘图 · Building status", update_title=None, serve_locally=True,
+        suppress_callback_exceptions=True,
+    )
+    app.server.config.update(settings)
+    engine = make_engine(settings["DATABASE_URL"])
+    upgrade(engine)
+    attach_engine(app.server, engine)
+    pages.register_all()
+    app.layout = shell(dash.page_container)
+    callbacks.register(app)
+    return app

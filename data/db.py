@@ -1,0 +1,61 @@
+"""Engine creation and schema upgrades for SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite files get WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """Apply the pragmas and let SQLAlchemy, not pysqlite, open transactions."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    """Open transactions explicitly (pysqlite's implicit BEGIN skips reads)."""
+    connection.exec_driver_sql("BEGIN")
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to this engine."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the latest migration."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_postgresql(engine: Engine) -> bool:
+    """True when the engine talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"

@@ -1,0 +1,149 @@
+"""Tables of the unit-status database (SQLAlchemy 2 typed declarative)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UNIT_USES = ("home", "firm", "mixed")
+BUILDING_USES = ("residential", "commercial", "mixed")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names stable across SQLite and PostgreSQL."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Area(Base):
+    """A node of the area tree: district > subdistrict > workstation or community."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    # Materialised path "/1/7/42/": a subtree is one indexed prefix match.
+    path: Mapped[str] = mapped_column(String(500), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Building(Base):
+    """A building; `revision` increases with every change to any of its units."""
+
+    __tablename__ = "buildings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    use: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Entrance(Base):
+    """A stairwell (单元) of a building, with its own floors and unit numbering."""
+
+    __tablename__ = "entrances"
+    __table_args__ = (UniqueConstraint("building_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Floor(Base):
+    """A floor of an entrance: a text label (B1, 5, 3A) and its physical level for ordering."""
+
+    __tablename__ = "floors"
+    __table_args__ = (UniqueConstraint("entrance_id", "level"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entrance_id: Mapped[int] = mapped_column(ForeignKey("entrances.id"))
+    label: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+
+
+class Status(Base):
+    """One entry of the status catalogue: value, labels, colour and text code live together."""
+
+    __tablename__ = "statuses"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    color: Mapped[str] = mapped_column(String(7))
+    text_code: Mapped[str] = mapped_column(String(4))
+    pattern: Mapped[str] = mapped_column(String(16), default="solid")
+    sort_order: Mapped[int] = mapped_column(Integer)
+    applies_to: Mapped[list[str]] = mapped_column(JSON)
+
+
+class Unit(Base):
+    """A unit (户/房间): one cell of a building's grid."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("floor_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    entrance_id: Mapped[int] = mapped_column(ForeignKey("entrances.id"))
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(32))
+    use: Mapped[str] = mapped_column(String(16))
+    occupant_name: Mapped[str] = mapped_column(String(200), default="")
+    head_count: Mapped[int] = mapped_column(Integer, default=0)
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
+    status_since: Mapped[dt.datetime] = mapped_column(DateTime)
+    quarantine_start: Mapped[dt.date | None] = mapped_column(Date)
+    quarantine_end: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verified_by: Mapped[str | None] = mapped_column(String(100))
+    verified_source: Mapped[str | None] = mapped_column(String(32))
+
+
+class UnitChange(Base):
+    """An append-only record of one change to a unit (NetBox ObjectChange-like)."""
+
+    __tablename__ = "unit_changes"
+    __table_args__ = (Index(None, "unit_id", "changed_at"), Index(None, "building_id", "changed_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(36))
+    status_before: Mapped[str | None] = mapped_column(String(32))
+    status_after: Mapped[str | None] = mapped_column(String(32))
+    data_before: Mapped[dict] = mapped_column(JSON)
+    data_after: Mapped[dict] = mapped_column(JSON)
+
+
+class BuildingStatusCount(Base):
+    """How many units of a building have a status, kept current with every change."""
+
+    __tablename__ = "building_status_counts"
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(ForeignKey("statuses.code"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

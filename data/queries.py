@@ -1,0 +1,110 @@
+"""Read queries: each answers one question of a page, with SQL doing the counting."""
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, or_, select
+
+from data.models import Area, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
+
+OVERVIEW_LIMIT = 300
+HISTORY_LIMIT = 50
+
+
+def statuses(conn: Connection) -> list[dict]:
+    """The status catalogue in display order."""
+    return _dicts(conn.execute(select(Status.__table__).order_by(Status.sort_order, Status.code)))
+
+
+def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMIT) -> list[dict]:
+    """Buildings matching a search, with their area's name, ordered by area then name."""
+    query = (
+        select(Building.id, Building.name, Building.address, Building.use, Building.area_id,
+               Area.name.label("area_name"), Area.path.label("area_path"))
+        .join(Area, Area.id == Building.area_id)
+        .order_by(Area.path, Building.name, Building.id)
+        .limit(limit)
+    )
+    if search.strip():
+        pattern = f"%{_escape_like(search.strip())}%"
+        query = query.where(or_(Building.name.ilike(pattern, escape="\\"), Building.address.ilike(pattern, escape="\\"),
+                                Area.name.ilike(pattern, escape="\\")))
+    return _dicts(conn.execute(query))
+
+
+def status_counts(conn: Connection, building_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Maintained counts by status for each of the buildings."""
+    counts: dict[int, dict[str, int]] = {building_id: {} for building_id in building_ids}
+    query = select(BuildingStatusCount.__table__).where(BuildingStatusCount.building_id.in_(building_ids))
+    for row in conn.execute(query):
+        if row.count:
+            counts[row.building_id][row.status] = row.count
+    return counts
+
+
+def building(conn: Connection, building_id: int) -> dict | None:
+    """One building, or None."""
+    row = conn.execute(select(Building.__table__).where(Building.id == building_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def area_trail(conn: Connection, area_id: int) -> list[dict]:
+    """The area and its ancestors, top first (for breadcrumbs)."""
+    path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
+    ancestor_ids = [int(part) for part in path.strip("/").split("/")]
+    rows = _dicts(conn.execute(select(Area.id, Area.kind, Area.name).where(Area.id.in_(ancestor_ids))))
+    return sorted(rows, key=lambda row: ancestor_ids.index(row["id"]))
+
+
+def building_layout(conn: Connection, building_id: int) -> tuple[list[dict], list[dict]]:
+    """A building's entrances in order, and their floors bottom to top."""
+    entrances = _dicts(conn.execute(
+        select(Entrance.id, Entrance.name, Entrance.position)
+        .where(Entrance.building_id == building_id).order_by(Entrance.position)
+    ))
+    floors = _dicts(conn.execute(
+        select(Floor.id, Floor.entrance_id, Floor.label, Floor.level)
+        .join(Entrance, Entrance.id == Floor.entrance_id)
+        .where(Entrance.building_id == building_id).order_by(Floor.level)
+    ))
+    return entrances, floors
+
+
+def building_units(conn: Connection, building_id: int) -> list[dict]:
+    """The grid fields of every unit of a building (no personal data)."""
+    return _dicts(conn.execute(
+        select(Unit.id, Unit.floor_id, Unit.entrance_id, Unit.position, Unit.label, Unit.use,
+               Unit.head_count, Unit.status, Unit.status_since)
+        .where(Unit.building_id == building_id).order_by(Unit.id)
+    ))
+
+
+def unit(conn: Connection, unit_id: int) -> dict | None:
+    """All fields of one unit with its entrance and floor names, or None."""
+    row = conn.execute(
+        select(Unit.__table__, Entrance.name.label("entrance_name"), Floor.label.label("floor_label"))
+        .join(Entrance, Entrance.id == Unit.entrance_id).join(Floor, Floor.id == Unit.floor_id)
+        .where(Unit.id == unit_id)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> list[dict]:
+    """A unit's changes, newest first."""
+    return _dicts(conn.execute(
+        select(UnitChange.__table__).where(UnitChange.unit_id == unit_id)
+        .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit)
+    ))
+
+
+def count_units(conn: Connection) -> int:
+    """How many units the database holds."""
+    return conn.execute(select(func.count()).select_from(Unit)).scalar_one()
+
+
+def _escape_like(text: str) -> str:
+    """Escape LIKE wildcards so that a search for '50%' finds '50%'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _dicts(result) -> list[dict]:
+    """Rows as plain dicts."""
+    return [dict(row._mapping) for row in result]

@@ -1,0 +1,56 @@
+"""The building page: breadcrumbs, legend with counts, the grid host and the unit panel."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import ids
+from layouts.common import BUILDING_USE_LABELS, ink
+
+
+def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[str, int], payload: dict,
+         selected_unit: int | None, panel) -> html.Div:
+    """The whole building page; the grid itself is drawn in the browser from the payload."""
+    total = sum(counts.values())
+    return html.Div([
+        breadcrumbs(trail, building["name"]),
+        html.Div([
+            html.H1(building["name"], className="h3 mb-0"),
+            html.Span(f"{building['address']} · {BUILDING_USE_LABELS.get(building['use'], building['use'])} · {total} units",
+                      className="text-muted"),
+        ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
+        legend(statuses, counts),
+        dbc.Row([
+            dbc.Col([
+                html.P(id=ids.GRID_SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
+                html.Div(id=ids.GRID_HOST, className="grid-host", **{"data-target": ids.SELECTED_UNIT}),
+            ], lg=8, xl=9),
+            dbc.Col(html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"), lg=4, xl=3),
+        ], className="g-3"),
+        dcc.Store(id=ids.GRID_DATA, data=payload),
+        dcc.Store(id=ids.BUILDING_ID, data=building["id"]),
+        dcc.Store(id=ids.SELECTED_UNIT, data=selected_unit),
+    ])
+
+
+def breadcrumbs(trail: list[dict], current: str) -> html.Nav:
+    """All buildings > district > sub-district > workstation > this building."""
+    items = [html.Li(dcc.Link("All buildings", href="/"), className="breadcrumb-item")]
+    items += [html.Li(area["name"], className="breadcrumb-item") for area in trail]
+    items.append(html.Li(current, className="breadcrumb-item active", **{"aria-current": "page"}))
+    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+
+
+def legend(statuses: list[dict], counts: dict[str, int]) -> html.Div:
+    """One button per status with its count; clicking one highlights its units on the grid."""
+    return html.Div([
+        html.Button(
+            [html.Span(s["text_code"], className=f"legend-swatch pat-{s['pattern']}",
+                       style={"backgroundColor": s["color"], "color": ink(s["color"])}),
+             html.Span(f"{s['label_en']} · {s['label_zh']}"), html.B(counts.get(s["code"], 0), className="ms-1")],
+            id=ids.legend_item(s["code"]), className="legend-item", title="Highlight these units", n_clicks=0,
+        )
+        for s in statuses
+    ] + [html.Span("Bold label: firm and home (企住一体)", className="legend-note")],
+        id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2", **{"aria-label": "Legend: click to highlight"})
+

@@ -1,0 +1,75 @@
+"""Pieces shared by every page: the shell, status chips, bars and small formatting helpers."""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import ids
+
+USE_LABELS = {"home": "Home", "firm": "Firm", "mixed": "Firm and home (企住一体)"}
+BUILDING_USE_LABELS = {"residential": "Residential", "commercial": "Commercial", "mixed": "Commercial-residential"}
+
+
+def shell(content) -> html.Div:
+    """The app frame: a navbar over the page content."""
+    navbar = dbc.Navbar(
+        dbc.Container([
+            dcc.Link("楼盘图 · Building status", href="/", className="navbar-brand"),
+            dbc.Nav([dbc.NavItem(dcc.Link("Buildings", href="/", className="nav-link"))], navbar=True),
+        ], fluid=True),
+        id=ids.NAVBAR, color="dark", dark=True, className="mb-3 d-print-none",
+    )
+    return html.Div([navbar, dbc.Container(content, fluid=True, className="pb-4")])
+
+
+def ink(color: str) -> str:
+    """Black or white text, whichever reads better on a background colour."""
+    red, green, blue = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#212121" if luminance > 0.45 else "#FFFFFF"
+
+
+def status_label(status: dict) -> str:
+    """A status's label in both languages."""
+    return f"{status['label_en']} · {status['label_zh']}"
+
+
+def status_chip(status: dict, text: str | None = None) -> html.Span:
+    """A small coloured chip with the status's text code, so colour is never the only signal."""
+    return html.Span(
+        [html.B(status["text_code"], className="me-1"), text or status_label(status)],
+        className=f"status-chip pat-{status['pattern']}",
+        style={"backgroundColor": status["color"], "color": ink(status["color"])},
+    )
+
+
+def status_bar(statuses: list[dict], counts: dict[str, int]) -> html.Div:
+    """A compact stacked bar of counts by status, with a text summary for screen readers and print."""
+    total = sum(counts.values()) or 1
+    segments = [
+        html.Div(className=f"status-bar-part pat-{s['pattern']}", title=f"{s['label_en']}: {counts[s['code']]}",
+                 style={"width": f"{100 * counts[s['code']] / total:.2f}%", "backgroundColor": s["color"]})
+        for s in statuses if counts.get(s["code"])
+    ]
+    return html.Div(segments, className="status-bar", role="img", **{"aria-label": counts_text(statuses, counts)})
+
+
+def counts_text(statuses: list[dict], counts: dict[str, int]) -> str:
+    """Counts as text: 'H 55 · Q 3 · ? 1'."""
+    return " · ".join(f"{s['text_code']} {counts[s['code']]}" for s in statuses if counts.get(s["code"]))
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A date or time as people here write it, or a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def message_page(title: str, text: str) -> html.Div:
+    """A page that only says something (not found, bad link)."""
+    return html.Div([html.H1(title, className="h3"), html.P(text), dcc.Link("Back to all buildings", href="/")])

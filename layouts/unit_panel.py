@@ -1,0 +1,78 @@
+"""The unit detail panel: every field, and the history newest first."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from layouts.common import USE_LABELS, status_chip, when
+
+SOURCE_LABELS = {"manual": "by hand", "import": "ledger import", "rule": "automatic rule"}
+FIELD_LABELS = {"use": "use", "occupant_name": "occupant", "head_count": "head count", "contact_phone": "phone",
+                "quarantine_start": "quarantine start", "quarantine_end": "quarantine end", "note": "note"}
+
+
+def empty() -> dbc.Card:
+    """The panel before any unit is chosen."""
+    return dbc.Card(dbc.CardBody([
+        html.H2("Unit details", className="h5"),
+        html.P("Click a unit on the grid, or move with the arrow keys and press Enter.", className="text-muted mb-0"),
+    ]))
+
+
+def not_found(unit_id) -> dbc.Card:
+    """The panel for a unit that is not in this building."""
+    return dbc.Card(dbc.CardBody([
+        html.H2("Unit not found", className="h5"),
+        html.P(f"There is no unit {unit_id} in this building.", className="text-muted mb-0"),
+    ]), color="warning", outline=True)
+
+
+def panel(unit: dict, statuses: dict[str, dict], history: list[dict]) -> html.Div:
+    """All fields of a unit and its history."""
+    status = statuses[unit["status"]]
+    title = html.Span(unit["label"], className="fw-bold" if unit["use"] == "mixed" else None)
+    return html.Div(dbc.Card([
+        dbc.CardHeader(html.H2(["Unit ", title, html.Small(f" · {unit['entrance_name']} · floor {unit['floor_label']}",
+                                                            className="text-muted")], className="h5 mb-0")),
+        dbc.CardBody([
+            html.Div(status_chip(status), className="mb-2"),
+            html.Dl(_fields(unit), className="row small mb-2 unit-fields"),
+            html.H3("History", className="h6 mt-3"),
+            history_list(history, statuses),
+        ]),
+    ]), className="unit-card", **{"data-unit": unit["id"]})
+
+
+def _fields(unit: dict) -> list:
+    """Label/value pairs of a unit's fields."""
+    quarantine = f"{when(unit['quarantine_start'])} → {when(unit['quarantine_end'])}" if unit["quarantine_start"] else "—"
+    verified = f"{when(unit['verified_at'])} by {unit['verified_by']} ({unit['verified_source']})" if unit["verified_at"] else "never"
+    pairs = [
+        ("Use", USE_LABELS[unit["use"]]), ("Status since", when(unit["status_since"])),
+        ("Occupant", unit["occupant_name"] or "—"), ("Head count", unit["head_count"]),
+        ("Phone", unit["contact_phone"] or "—"), ("Quarantine", quarantine),
+        ("Note", unit["note"] or "—"), ("Last verified", verified), ("Version", unit["version"]),
+    ]
+    return [item for name, value in pairs for item in (html.Dt(name, className="col-5"), html.Dd(value, className="col-7 mb-1"))]
+
+
+def history_list(history: list[dict], statuses: dict[str, dict]) -> html.Ol:
+    """Change rows newest first: when, who, how, and what changed."""
+    if not history:
+        return html.P("No changes recorded.", className="text-muted small")
+    return html.Ol([_history_item(change, statuses) for change in history], className="list-unstyled small history")
+
+
+def _history_item(change: dict, statuses: dict[str, dict]) -> html.Li:
+    """One change: the status move and any other fields."""
+    moves = []
+    if change["status_before"] != change["status_after"]:
+        before = statuses.get(change["status_before"])
+        moves = [status_chip(before, before["label_en"]) if before else html.Span("new"), " → ",
+                 status_chip(statuses[change["status_after"]], statuses[change["status_after"]]["label_en"])]
+    others = [f"{FIELD_LABELS.get(name, name)}: {value}" for name, value in change["data_after"].items() if name != "status"]
+    return html.Li([
+        html.Div([html.Time(when(change["changed_at"])), f" · {change['actor']} · {SOURCE_LABELS.get(change['source'], change['source'])}"],
+                 className="text-muted"),
+        html.Div(moves + ([html.Div("; ".join(others))] if others else [])),
+    ], className="mb-2")
