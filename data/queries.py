@@ -100,6 +100,19 @@ def count_units(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(Unit)).scalar_one()
 
 
+def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:
+    """Units by status in an area's whole subtree, from the maintained per-building counts."""
+    prefix = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
+    query = (
+        select(BuildingStatusCount.status, func.sum(BuildingStatusCount.count))
+        .join(Building, Building.id == BuildingStatusCount.building_id)
+        .join(Area, Area.id == Building.area_id)
+        .where(Area.path.startswith(prefix, autoescape=True))
+        .group_by(BuildingStatusCount.status)
+    )
+    return {status: int(total) for status, total in conn.execute(query) if total}
+
+
 def _escape_like(text: str) -> str:
     """Escape LIKE wildcards so that a search for '50%' finds '50%'."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -24,11 +24,25 @@ def shell(content) -> html.Div:
     return html.Div([navbar, dbc.Container(content, fluid=True, className="pb-4")])
 
 
+DARK_INK, LIGHT_INK = "#212121", "#FFFFFF"
+
+
 def ink(color: str) -> str:
-    """Black or white text, whichever reads better on a background colour."""
-    red, green, blue = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "#212121" if luminance > 0.45 else "#FFFFFF"
+    """Dark or white text, whichever has the higher WCAG contrast on a background colour."""
+    return max((DARK_INK, LIGHT_INK), key=lambda text: contrast_ratio(text, color))
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 to 21."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a #RRGGBB colour."""
+    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def status_label(status: dict) -> str:

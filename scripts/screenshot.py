@@ -19,22 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dashboard import create_app  # noqa: E402
 from dashboard.extensions import engine  # noqa: E402
 from data.demo import create_demo  # noqa: E402
+from scripts.chrome import chrome_options  # noqa: E402
 
 DEFAULT_PAGES = {"building.png": "/building/4", "overview.png": "/"}
 OPEN_FIRST = ".unit-grid .cell[data-status=quarantined]"
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1400,1000", "--hide-scrollbars")
 
 
 def chrome(width: int = 1400, height: int = 1000) -> webdriver.Chrome:
     """A headless Debian Chromium driven by chromedriver from PATH."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--window-size={width},{height}")
-    return webdriver.Chrome(options=options)
+    return webdriver.Chrome(options=chrome_options(width, height))
 
 
 def serve_demo(folder: Path) -> tuple[str, object]:

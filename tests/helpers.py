@@ -1,0 +1,78 @@
+"""Helpers for tests: walk Dash component trees, post callbacks like the browser does, build towers."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dash.development.base_component import Component
+from sqlalchemy import Engine, insert
+
+from data.changes import recount
+from data.models import Building, Entrance, Floor, Unit
+
+
+def walk(node):
+    """Every component, JSON component, list and scalar in a tree."""
+    yield node
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, Component):
+        yield from walk(getattr(node, "children", None))
+    elif isinstance(node, dict) and "props" in node:
+        yield from walk(node["props"].get("children"))
+
+
+def text_of(node) -> str:
+    """All text in a tree, joined by spaces."""
+    return " ".join(str(part) for part in walk(node) if isinstance(part, (str, int, float)) and not isinstance(part, bool))
+
+
+def by_id(node, wanted):
+    """The component with an id in a tree (components or JSON)."""
+    for part in walk(node):
+        if isinstance(part, Component) and getattr(part, "id", None) == wanted:
+            return part
+        if isinstance(part, dict) and part.get("props", {}).get("id") == wanted:
+            return part
+    raise LookupError(wanted)
+
+
+def post_callback(client, outputs: list[tuple], inputs: list[tuple], state: list[tuple] = (), headers=None):
+    """POST /_dash-update-component as dash-renderer does; returns the response."""
+    def props(items):
+        return [{"id": i, "property": p, "value": v} for i, p, *rest in items for v in (rest or [None])]
+
+    output_ids = [{"id": i, "property": p} for i, p in outputs]
+    output = (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..") if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}"
+    body = {"output": output, "outputs": output_ids if len(outputs) > 1 else output_ids[0],
+            "inputs": props(inputs), "state": props(state), "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
+    return client.post("/_dash-update-component", data=json.dumps(body),
+                       headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def open_page(client, path: str, search: str = ""):
+    """The page layout the pages router returns for a URL, as JSON."""
+    client.get("/")
+    response = post_callback(client, [("_pages_content", "children"), ("_pages_store", "data")],
+                             [("_pages_location", "pathname", path), ("_pages_location", "search", search)])
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]["_pages_content"]["children"]
+
+
+def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str = "healthy") -> int:
+    """A one-entrance tower of floors x width units, all with one status; returns its id."""
+    since = dt.datetime(2020, 3, 1, 9)
+    with engine.begin() as conn:
+        building_id = conn.execute(insert(Building).values(area_id=area_id, name=f"Tower {floors}x{width}", address="",
+                                                           use="residential", revision=0)).inserted_primary_key[0]
+        entrance_id = conn.execute(insert(Entrance).values(building_id=building_id, name="1单元", position=0)).inserted_primary_key[0]
+        for level in range(1, floors + 1):
+            floor_id = conn.execute(insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)).inserted_primary_key[0]
+            conn.execute(insert(Unit), [
+                {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": p,
+                 "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "head_count": 2,
+                 "contact_phone": "", "status": status, "status_since": since, "note": "", "version": 1}
+                for p in range(width)])
+        recount(conn)
+    return building_id

@@ -1,0 +1,114 @@
+"""Main user paths in headless Chromium (dash.testing's dash_duo)."""
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select, update
+
+from dashboard.extensions import engine
+from data.models import Building, Entrance, Unit
+from tests.helpers import add_tower
+
+CELL = ".unit-grid .cell"
+
+
+def app_engine(app):
+    """The engine of an app, outside a request."""
+    with app.server.app_context():
+        return engine()
+
+
+def open_building(browser, app, building_id: int, search: str = "") -> None:
+    """Start the app and open a building page until its grid is drawn."""
+    browser.start_server(app)
+    browser.driver.get(f"{browser.server_url}/building/{building_id}{search}")
+    browser.wait_for_element(CELL, timeout=15)
+
+
+def active(browser):
+    """The element that has keyboard focus."""
+    return browser.driver.switch_to.active_element
+
+
+def test_overview_building_unit_and_shareable_link(browser, sqlite_app):
+    browser.start_server(sqlite_app)
+    browser.wait_for_contains_text("h1", "Buildings", timeout=15)
+    browser.find_element("a[href='/building/4']").click()
+    browser.wait_for_element(CELL, timeout=15)
+    cell = browser.find_element(f"{CELL}[data-status=quarantined]")
+    unit_id = cell.get_attribute("data-unit")
+    cell.click()
+    browser.wait_for_element(f".unit-card[data-unit='{unit_id}']", timeout=10)
+    panel = browser.find_element(".unit-card").text
+    assert "Home quarantine" in panel and "History" in panel and "Quarantine" in panel
+    assert browser.driver.current_url.endswith(f"/building/4?unit={unit_id}")
+    browser.driver.get(browser.driver.current_url)
+    browser.wait_for_element(f".unit-card[data-unit='{unit_id}']", timeout=15)
+    assert "selected" in browser.find_element(f"{CELL}[data-unit='{unit_id}']").get_attribute("class")
+    assert browser.get_logs() == []
+
+
+def test_keyboard_reaches_moves_and_opens_cells(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1)
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}[tabindex='0']")) == 1
+    body = browser.driver.find_element(By.TAG_NAME, "body")
+    body.click()
+    for _ in range(80):
+        if "cell" in (active(browser).get_attribute("class") or ""):
+            break
+        active(browser).send_keys(Keys.TAB)
+    first = active(browser)
+    assert first.get_attribute("aria-label").startswith("Unit ")
+    first.send_keys(Keys.ARROW_RIGHT)
+    right = active(browser)
+    assert right.get_attribute("data-unit") != first.get_attribute("data-unit")
+    right.send_keys(Keys.ARROW_DOWN)
+    below = active(browser)
+    assert below.get_attribute("data-unit") not in (first.get_attribute("data-unit"), right.get_attribute("data-unit"))
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}[tabindex='0']")) == 1
+    below.send_keys(Keys.ENTER)
+    browser.wait_for_element(f".unit-card[data-unit='{below.get_attribute('data-unit')}']", timeout=10)
+
+
+def test_legend_highlights_one_status(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1)
+    browser.find_element("#legend button:nth-of-type(2)").click()
+    WebDriverWait(browser.driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{CELL}.dim"))
+    dimmed = {c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.dim")}
+    lit = {c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)")}
+    assert lit == {"quarantined"} and "quarantined" not in dimmed
+    assert "active" in browser.find_element("#legend button:nth-of-type(2)").get_attribute("class")
+    browser.find_element("#legend button:nth-of-type(2)").click()
+    WebDriverWait(browser.driver, 5).until(lambda d: not d.find_elements(By.CSS_SELECTOR, f"{CELL}.dim"))
+
+
+def test_a_60_by_40_tower_renders_every_cell(browser, sqlite_app):
+    db = app_engine(sqlite_app)
+    with db.connect() as conn:
+        area_id = conn.execute(select(Building.area_id).where(Building.id == 1)).scalar_one()
+    tower = add_tower(db, area_id, floors=60, width=40)
+    open_building(browser, sqlite_app, tower)
+    cells = browser.driver.find_elements(By.CSS_SELECTOR, CELL)
+    drawn_ms = browser.find_element("#grid-host").get_attribute("data-drawn-ms")
+    print(f"60x40 grid: {len(cells)} cells drawn in {drawn_ms} ms of script time")
+    assert len(cells) == 2_400
+    assert browser.find_element(".unit-grid tbody tr:first-child th").text == "60"
+
+
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+def test_stored_markup_is_shown_as_text(browser, sqlite_app):
+    db = app_engine(sqlite_app)
+    with db.begin() as conn:
+        conn.execute(update(Building).where(Building.id == 1).values(name=f"楼{XSS}"))
+        conn.execute(update(Entrance).where(Entrance.building_id == 1).values(name=f"单元{XSS}"))
+        conn.execute(update(Unit).where(Unit.building_id == 1).values(label=f"1{XSS}", note=XSS))
+    open_building(browser, sqlite_app, 1)
+    browser.find_element(CELL).click()
+    browser.wait_for_element(".unit-card", timeout=10)
+    assert browser.driver.execute_script("return window.__xss === undefined")
+    assert XSS in browser.find_element(".entrance-head").text
+    assert XSS in browser.find_element(".unit-card").text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#grid-host img")

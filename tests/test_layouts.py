@@ -1,0 +1,120 @@
+"""Layouts are pure functions: plain data in, components out."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dashboard import ids
+from layouts import building, common, overview, unit_panel
+from layouts.grid import grid_payload
+from tests.helpers import by_id, text_of
+
+STATUSES = [
+    {"code": "healthy", "label_en": "Healthy household", "label_zh": "健康住户", "color": "#FFD54F", "text_code": "H", "pattern": "solid"},
+    {"code": "quarantined", "label_en": "Home quarantine", "label_zh": "居家隔离", "color": "#E53935", "text_code": "Q", "pattern": "solid"},
+    {"code": "unverified", "label_en": "Unverified", "label_zh": "待核实", "color": "#E0E0E0", "text_code": "?", "pattern": "hatched"},
+]
+BUILDING = {"id": 7, "name": "鲁谷大厦", "address": "鲁谷路1号", "use": "mixed", "revision": 3, "area_id": 4}
+ENTRANCES = [{"id": 1, "name": "商业裙楼", "position": 0}, {"id": 2, "name": "1单元", "position": 1}]
+FLOORS = [{"id": 10, "entrance_id": 1, "label": "B1", "level": -1}, {"id": 11, "entrance_id": 1, "label": "1", "level": 1},
+          {"id": 20, "entrance_id": 2, "label": "2", "level": 2}, {"id": 21, "entrance_id": 2, "label": "5", "level": 3}]
+
+
+def unit(uid, floor_id, entrance_id, position, label, status="healthy", use="home", day=1):
+    """A unit row as queries.building_units returns it."""
+    return {"id": uid, "floor_id": floor_id, "entrance_id": entrance_id, "position": position, "label": label,
+            "use": use, "head_count": 3, "status": status, "status_since": dt.datetime(2020, 2, day, 9)}
+
+
+UNITS = [unit(100, 10, 1, 0, "B101", "unverified", "firm", day=3), unit(101, 11, 1, 1, "商铺2", use="firm"),
+         unit(102, 20, 2, 0, "201", "quarantined", day=5), unit(103, 21, 2, 2, "503", use="mixed")]
+
+
+def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly():
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS)
+    assert payload["rows"] == ["5", "2", "1", "B1"]
+    assert payload["entrances"] == [{"name": "商业裙楼", "width": 2}, {"name": "1单元", "width": 3}]
+    assert (payload["base"], payload["epoch"], payload["revision"]) == (100, "2020-02-01", 3)
+    assert payload["cells"] == [
+        [0, 3, 0, 0, 0, 2, 1, 3, 2],
+        [1, 2, 0, 1, "商铺2", 0, 1, 3, 0],
+        [2, 1, 1, 0, 0, 1, 0, 3, 4],
+        [3, 0, 1, 2, 0, 0, 2, 3, 0],
+    ]
+    assert [s["code"] for s in payload["statuses"]] == ["healthy", "quarantined", "unverified"]
+    assert payload["statuses"][1]["ink"] == common.LIGHT_INK and payload["statuses"][0]["ink"] == common.DARK_INK
+
+
+def test_grid_payload_of_a_large_tower_stays_small():
+    floors = [{"id": level, "entrance_id": 1, "label": str(level), "level": level} for level in range(1, 61)]
+    units = [unit(10_000 + level * 40 + p, level, 1, p, f"{level}{p + 1:02d}") for level in range(1, 61) for p in range(40)]
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES[:1], floors, units)
+    per_cell = len(json.dumps(payload, separators=(",", ":"))) / len(units)
+    assert len(payload["cells"]) == 2_400
+    assert per_cell < 25, f"{per_cell:.1f} bytes per cell"
+
+
+def test_ink_reads_on_every_default_colour():
+    assert common.ink("#FFD54F") == common.DARK_INK
+    assert common.ink("#E53935") == common.LIGHT_INK
+    assert common.contrast_ratio("#FFFFFF", "#000000") == 21
+    for background in ("#FFD54F", "#E53935", "#1E88E5", "#43A047", "#FFFFFF", "#E0E0E0"):
+        assert common.contrast_ratio(common.ink(background), background) >= 3.5, background
+
+
+def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():
+    bar = common.status_bar(STATUSES, {"healthy": 3, "quarantined": 1})
+    widths = [part.style["width"] for part in bar.children]
+    assert widths == ["75.00%", "25.00%"]
+    assert bar.to_plotly_json()["props"]["aria-label"] == "H 3 · Q 1"
+
+
+def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS)
+    trail = [{"id": 1, "kind": "city", "name": "北京市"}, {"id": 4, "kind": "workstation", "name": "第一楼宇工作站"}]
+    page = building.page(BUILDING, trail, STATUSES, {"healthy": 2, "quarantined": 1}, payload, None, unit_panel.empty())
+    assert by_id(page, ids.GRID_DATA).data is payload
+    assert by_id(page, ids.BUILDING_ID).data == 7
+    assert by_id(page, ids.SELECTED_UNIT).data is None
+    assert by_id(page, ids.GRID_HOST).to_plotly_json()["props"]["data-target"] == ids.SELECTED_UNIT
+    words = text_of(page)
+    assert "北京市" in words and "第一楼宇工作站" in words and "3 units" in words
+    legend = by_id(page, ids.LEGEND)
+    assert "Home quarantine · 居家隔离 1" in text_of(by_id(legend, ids.legend_item("quarantined")))
+    assert "Unverified · 待核实 0" in text_of(by_id(legend, ids.legend_item("unverified")))
+
+
+def test_unit_panel_shows_every_field_and_history_newest_first():
+    row = {"id": 5, "label": "503", "entrance_name": "1单元", "floor_label": "5", "use": "mixed", "status": "quarantined",
+           "status_since": dt.datetime(2020, 2, 20, 9, 13), "occupant_name": "黄娜", "head_count": 2,
+           "contact_phone": "15343289213", "quarantine_start": dt.date(2020, 2, 20), "quarantine_end": dt.date(2020, 3, 5),
+           "note": "needs groceries", "verified_at": None, "verified_by": None, "verified_source": None, "version": 2}
+    history = [
+        {"changed_at": dt.datetime(2020, 2, 20, 9, 13), "actor": "刘洋", "source": "manual", "status_before": "unverified",
+         "status_after": "quarantined", "data_after": {"status": "quarantined", "quarantine_end": "2020-03-05"}},
+        {"changed_at": dt.datetime(2020, 2, 3, 3, 10), "actor": "台账导入", "source": "import", "status_before": None,
+         "status_after": "unverified", "data_after": {"status": "unverified"}},
+    ]
+    panel = unit_panel.panel(row, {s["code"]: s for s in STATUSES}, history)
+    words = text_of(panel)
+    for expected in ("503", "1单元", "黄娜", "15343289213", "2020-02-20 → 2020-03-05", "needs groceries", "never",
+                     "Firm and home (企住一体)", "quarantine end: 2020-03-05", "ledger import", "new"):
+        assert expected in words
+    assert words.index("刘洋") < words.index("台账导入")
+
+
+def test_unit_panel_placeholders():
+    assert "Click a unit" in text_of(unit_panel.empty())
+    assert "no unit 99" in text_of(unit_panel.not_found(99))
+
+
+def test_overview_groups_buildings_by_area_and_says_when_nothing_matches():
+    buildings = [{"id": 1, "name": "A", "address": "a", "use": "commercial", "area_name": "第一楼宇工作站"},
+                 {"id": 2, "name": "B", "address": "b", "use": "mixed", "area_name": "第一楼宇工作站"},
+                 {"id": 3, "name": "C", "address": "c", "use": "mixed", "area_name": "第二楼宇工作站"}]
+    counts = {1: {"healthy": 2}, 2: {"quarantined": 1}, 3: {}}
+    groups = overview.building_groups(STATUSES, buildings, counts, limit=300)
+    assert len(groups) == 2
+    assert "第一楼宇工作站  2 buildings · 3 units" in text_of(groups[0])
+    assert "No building matches" in text_of(overview.building_groups(STATUSES, [], {}, limit=300)[0])
+    assert "first 3 buildings" in text_of(overview.building_groups(STATUSES, buildings, counts, limit=3)[-1])
