@@ -17,7 +17,7 @@ def page(statuses: list[dict], buildings: list[dict], counts: dict[int, dict[str
             html.H1("Buildings", className="h3 mb-0 me-auto"),
             html.Label("Search buildings", htmlFor=ids.OVERVIEW_SEARCH, className="visually-hidden"),
             dcc.Input(id=ids.OVERVIEW_SEARCH, type="search", value=search, debounce=0.3, className="form-control",
-                      placeholder="Search building, address, workstation", style={"maxWidth": "24rem"}),
+                      placeholder="Search buildings…", style={"maxWidth": "24rem"}),
         ], className="d-flex align-items-center gap-3 mb-2"),
         html.Div([status_chip(s) for s in statuses], className="d-flex flex-wrap gap-2 mb-3", **{"aria-label": "Status legend"}),
         html.Div(building_groups(statuses, buildings, counts, limit), id=ids.OVERVIEW_LIST),
