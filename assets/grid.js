@@ -77,6 +77,7 @@
     var first = grid.querySelector(".cell.selected") || grid.querySelector(".cell");
     if (first) { setRovingFocus(grid, first); }
     host.dataset.drawnMs = String(Math.round(performance.now() - started));
+    host.dataset.drawnAt = String(Math.round(performance.now()));
     return payload.cells.length + " units on " + payload.rows.length + " floors · Tab into the grid, arrow keys to move, Enter to open";
   }
 

@@ -7,7 +7,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from data.bulk import load_rows, reset_sequences
 from data.changes import recount
@@ -315,3 +315,21 @@ def _load(conn, chunk: Chunk, areas: AreaMaker) -> None:
     load_rows(conn, Floor.__table__, ("id", "entrance_id", "label", "level"), chunk.floors)
     load_rows(conn, Unit.__table__, UNIT_COLUMNS, chunk.units)
     load_rows(conn, UnitChange.__table__, CHANGE_COLUMNS, chunk.changes)
+
+
+def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str = "healthy") -> int:
+    """Add a one-entrance tower of floors x width homes, all with one status (for scale tests); returns its id."""
+    since = dt.datetime(2020, 3, 1, 9)
+    with engine.begin() as conn:
+        building_id = conn.execute(insert(Building).values(area_id=area_id, name=f"Tower {floors}x{width}", address="",
+                                                           use="residential", revision=0)).inserted_primary_key[0]
+        entrance_id = conn.execute(insert(Entrance).values(building_id=building_id, name="1单元", position=0)).inserted_primary_key[0]
+        for level in range(1, floors + 1):
+            floor_id = conn.execute(insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)).inserted_primary_key[0]
+            conn.execute(insert(Unit), [
+                {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": p,
+                 "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "head_count": 2,
+                 "contact_phone": "", "status": status, "status_since": since, "note": "", "version": 1}
+                for p in range(width)])
+        conn.execute(insert(BuildingStatusCount).values(building_id=building_id, status=status, count=floors * width))
+    return building_id

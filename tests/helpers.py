@@ -1,14 +1,9 @@
-"""Helpers for tests: walk Dash component trees, post callbacks like the browser does, build towers."""
+"""Helpers for tests: walk Dash component trees, post callbacks like the browser does."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from dash.development.base_component import Component
-from sqlalchemy import Engine, insert
-
-from data.changes import recount
-from data.models import Building, Entrance, Floor, Unit
 
 
 def walk(node):
@@ -58,21 +53,3 @@ def open_page(client, path: str, search: str = ""):
                              [("_pages_location", "pathname", path), ("_pages_location", "search", search)])
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]["_pages_content"]["children"]
-
-
-def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str = "healthy") -> int:
-    """A one-entrance tower of floors x width units, all with one status; returns its id."""
-    since = dt.datetime(2020, 3, 1, 9)
-    with engine.begin() as conn:
-        building_id = conn.execute(insert(Building).values(area_id=area_id, name=f"Tower {floors}x{width}", address="",
-                                                           use="residential", revision=0)).inserted_primary_key[0]
-        entrance_id = conn.execute(insert(Entrance).values(building_id=building_id, name="1单元", position=0)).inserted_primary_key[0]
-        for level in range(1, floors + 1):
-            floor_id = conn.execute(insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)).inserted_primary_key[0]
-            conn.execute(insert(Unit), [
-                {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": p,
-                 "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "head_count": 2,
-                 "contact_phone": "", "status": status, "status_since": since, "note": "", "version": 1}
-                for p in range(width)])
-        recount(conn)
-    return building_id

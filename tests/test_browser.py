@@ -7,8 +7,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 
 from dashboard.extensions import engine
+from data.demo import add_tower
 from data.models import Building, Entrance, Unit
-from tests.helpers import add_tower
 
 CELL = ".unit-grid .cell"
 
