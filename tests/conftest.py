@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import itertools
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 import dashboard.extensions as extensions
 from dashboard import create_app
 from data.db import make_engine, upgrade
 from data.demo import create_demo
 from scripts.chrome import chrome_options
+from scripts.pgcluster import PostgresCluster, postgres_bindir
 
 DEMO_TODAY = dt.date(2020, 3, 1)
 IN_CI = os.environ.get("CI") == "true"
@@ -33,68 +27,13 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-class PostgresCluster:
-    """A PostgreSQL cluster in a temporary folder, started from Debian's binaries."""
-
-    def __init__(self, bindir: str):
-        self.bindir, self.folder = bindir, Path(tempfile.mkdtemp(prefix="units-pg-"))
-        self.port, self.names = _free_port(), itertools.count(1)
-        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_user:
-            shutil.chown(self.folder, "postgres")
-
-    def start(self) -> None:
-        """initdb and pg_ctl start, tuned for throwaway speed (no fsync)."""
-        data = str(self.folder / "data")
-        self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", data, "-o", options, "-l", str(self.folder / "log"), "-w", "start")
-        self._admin("CREATE DATABASE units_template")
-        engine = make_engine(self.url("units_template"))
-        upgrade(engine)
-        engine.dispose()
-
-    def stop(self) -> None:
-        """Stop the server and delete its folder."""
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def new_database(self) -> str:
-        """A fresh, migrated database copied from the template; returns its URL."""
-        name = f"units_test_{next(self.names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE units_template")
-        return self.url(name)
-
-    def url(self, database: str) -> str:
-        """SQLAlchemy URL of one database of the cluster."""
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def _admin(self, sql: str) -> None:
-        """Run a statement outside a transaction on the maintenance database."""
-        engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(sql))
-        engine.dispose()
-
-    def _run(self, program: str, *args: str) -> None:
-        """Run one of the cluster's binaries as the postgres user when we are root."""
-        subprocess.run([*self.as_user, f"{self.bindir}/{program}", *args], check=True, capture_output=True, cwd=self.folder)
-
-
-def _free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster():
     """One throwaway cluster for the whole run."""
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not binaries:
+    bindir = postgres_bindir()
+    if bindir is None:
         skip_or_fail("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
-    cluster = PostgresCluster(os.path.dirname(binaries[-1]))
+    cluster = PostgresCluster(bindir)
     cluster.start()
     yield cluster
     cluster.stop()
