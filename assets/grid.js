@@ -19,10 +19,16 @@
     return d.toISOString().slice(0, 10);
   }
 
-  /* Per-status classes, scoped to one grid: statuses are data, so their CSS is too. */
+  var COLOUR = /^#[0-9a-fA-F]{6}$/;
+
+  function colour(value) {
+    return COLOUR.test(value) ? value : "#BDBDBD";
+  }
+
+  /* Per-status classes, scoped to one grid: statuses are data, so their CSS is too (colours checked, not escaped). */
   function statusStyles(scope, statuses) {
     return statuses.map(function (s, i) {
-      return "#" + scope + " .s" + i + "{background-color:" + esc(s.color) + ";color:" + esc(s.ink) + "}";
+      return "#" + scope + " .s" + i + "{background-color:" + colour(s.color) + ";color:" + colour(s.ink) + "}";
     }).join("");
   }
 
@@ -90,6 +96,9 @@
     host.querySelectorAll(".cell").forEach(function (cell) {
       cell.classList.toggle("dim", code !== "" && cell.dataset.status !== code);
     });
+    document.querySelectorAll(".legend-item[data-status]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.status === code));
+    });
     return items.map(function (item) { return item.id.status === code ? "legend-item active" : "legend-item"; });
   }
 
@@ -106,18 +115,35 @@
     window.history.replaceState(window.history.state, "", url.toString());
   }
 
-  var MOVES = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+  var MOVES = {ArrowUp: -1, ArrowDown: 1, ArrowLeft: -1, ArrowRight: 1};
 
-  /* The next cell from (row, col) in a direction, skipping empty positions. */
-  function nextCell(grid, cell, key) {
-    var td = cell.parentElement, rows = grid.tBodies[0].rows;
-    var r = td.parentElement.sectionRowIndex, c = td.cellIndex, step = MOVES[key];
-    if (key === "Home" || key === "End") {
-      var inRow = rows[r].querySelectorAll(".cell");
-      return inRow[key === "Home" ? 0 : inRow.length - 1];
+  function cellsOf(row) {
+    return Array.prototype.slice.call(row.querySelectorAll(".cell"));
+  }
+
+  /* The cell of a row nearest to a column: rows of a podium and a tower need not share columns. */
+  function nearestInRow(row, column) {
+    var best = null;
+    cellsOf(row).forEach(function (cell) {
+      var distance = Math.abs(cell.parentElement.cellIndex - column);
+      if (best === null || distance < best.distance) { best = {cell: cell, distance: distance}; }
+    });
+    return best && best.cell;
+  }
+
+  /* Where a key moves from a cell: along its row, to the nearest cell of the next row that has any, or to an end. */
+  function nextCell(grid, cell, event) {
+    var rows = grid.tBodies[0].rows, row = cell.parentElement.parentElement, inRow = cellsOf(row);
+    var r = row.sectionRowIndex, step = MOVES[event.key];
+    if (event.key === "Home" || event.key === "End") {
+      var pool = event.ctrlKey ? Array.prototype.slice.call(grid.querySelectorAll(".cell")) : inRow;
+      return pool[event.key === "Home" ? 0 : pool.length - 1];
     }
-    for (r += step[0], c += step[1]; r >= 0 && r < rows.length && c >= 1 && c < rows[r].cells.length; r += step[0], c += step[1]) {
-      var found = rows[r].cells[c].querySelector(".cell");
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      return inRow[inRow.indexOf(cell) + step] || null;
+    }
+    for (r += step; r >= 0 && r < rows.length; r += step) {
+      var found = nearestInRow(rows[r], cell.parentElement.cellIndex);
       if (found) { return found; }
     }
     return null;
@@ -131,7 +157,7 @@
   document.addEventListener("keydown", function (event) {
     var cell = event.target.closest && event.target.closest(".unit-grid .cell");
     if (!cell || !(event.key in MOVES || event.key === "Home" || event.key === "End")) { return; }
-    var target = nextCell(cell.closest(".unit-grid"), cell, event.key);
+    var target = nextCell(cell.closest(".unit-grid"), cell, event);
     event.preventDefault();
     if (target) {
       setRovingFocus(cell.closest(".unit-grid"), target);

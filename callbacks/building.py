@@ -3,8 +3,12 @@ from dash import ClientsideFunction, Dash, Input, Output, State
 
 from callbacks.parse import positive_int
 from dashboard import ids
+from dashboard.auth import current_account
 from dashboard.extensions import engine
+from data.db import writing
 from data import queries
+from data.access import authorize, redact_change, redact_unit
+from data.accounts import log_personal_view
 from layouts import building, unit_panel
 from layouts.common import message_page
 from layouts.grid import grid_payload
@@ -12,11 +16,11 @@ from layouts.grid import grid_payload
 
 def page(building_id=None, unit=None, **_query):
     """The building page with its grid payload, and the unit panel of `?unit=` if given."""
-    number = positive_int(building_id)
+    number, account = positive_int(building_id), current_account()
     with engine().connect() as conn:
         found = queries.building(conn, number) if number else None
-        if found is None:
-            return message_page("Building not found", f"There is no building {building_id}.")
+        if found is None or not authorize(account, "view", found):
+            return message_page("Building not found", f"There is no building {building_id} that you may see.")
         statuses = queries.statuses(conn)
         entrances, floors = queries.building_layout(conn, number)
         payload = grid_payload(found, statuses, entrances, floors, queries.building_units(conn, number))
@@ -24,7 +28,7 @@ def page(building_id=None, unit=None, **_query):
         return building.page(
             found, queries.area_trail(conn, found["area_id"]), statuses,
             queries.status_counts(conn, [number])[number], payload, selected,
-            _panel(conn, selected, number, statuses) if selected else unit_panel.empty(),
+            _panel(conn, account, selected, found, statuses) if selected else unit_panel.empty(),
         )
 
 
@@ -32,20 +36,31 @@ def show_unit(unit_id, building_id):
     """The unit panel for a clicked unit of the building on screen."""
     if unit_id is None:
         return unit_panel.empty()
-    unit, building_number = positive_int(unit_id), positive_int(building_id)
-    if unit is None or building_number is None:
-        return unit_panel.not_found(unit_id)
+    unit, building_number, account = positive_int(unit_id), positive_int(building_id), current_account()
     with engine().connect() as conn:
-        return _panel(conn, unit, building_number, queries.statuses(conn))
+        found = queries.building(conn, building_number) if building_number else None
+        if unit is None or found is None or not authorize(account, "view", found):
+            return unit_panel.not_found(unit_id)
+        return _panel(conn, account, unit, found, queries.statuses(conn))
 
 
-def _panel(conn, unit_id: int, building_id: int, statuses: list[dict]):
-    """The panel of a unit, or 'not found' when it is not in this building."""
+def _panel(conn, account, unit_id: int, building: dict, statuses: list[dict]):
+    """The panel of a unit of this building, personal data shown only to those who need it (and logged)."""
     unit = queries.unit(conn, unit_id)
-    if unit is None or unit["building_id"] != building_id:
+    if unit is None or unit["building_id"] != building["id"]:
         return unit_panel.not_found(unit_id)
-    by_code = {status["code"]: status for status in statuses}
-    return unit_panel.panel(unit, by_code, queries.unit_history(conn, unit_id))
+    history = queries.unit_history(conn, unit_id)
+    if authorize(account, "view_personal", building):
+        _log_view(account.id, unit_id)
+    else:
+        unit, history = redact_unit(unit), [redact_change(change) for change in history]
+    return unit_panel.panel(unit, {status["code"]: status for status in statuses}, history)
+
+
+def _log_view(user_id: int, unit_id: int) -> None:
+    """Record a view of unmasked personal data, in its own write transaction."""
+    with writing(engine()) as conn:
+        log_personal_view(conn, user_id, unit_id)
 
 
 def register(app: Dash) -> None:

@@ -1,32 +1,43 @@
-"""Overview page glue: buildings with counts, filtered by a search box."""
-from dash import Dash, Input, Output
+"""Overview page glue: the buildings in the user's areas with counts, filtered by a search box."""
+from dash import ClientsideFunction, Dash, Input, Output
 
 from dashboard import ids
+from dashboard.auth import current_account
 from dashboard.extensions import engine
 from data import queries
+from data.access import authorize, scope_paths
 from layouts import overview
+from layouts.common import not_allowed
 
 
 def page(q: str = "", **_query):
     """The overview page, with the search from `?q=` applied."""
-    statuses, buildings, counts = _buildings(q)
-    return overview.page(statuses, buildings, counts, q, queries.OVERVIEW_LIMIT)
+    account = current_account()
+    if not authorize(account, "view"):
+        return not_allowed()
+    statuses, buildings, counts = _buildings(str(q), scope_paths(account))
+    return overview.page(statuses, buildings, counts, str(q), queries.OVERVIEW_LIMIT)
 
 
-def filter_buildings(search: str | None):
+def filter_buildings(search):
     """The building list for a search text."""
-    statuses, buildings, counts = _buildings(search or "")
+    account = current_account()
+    if not authorize(account, "view"):
+        return not_allowed()
+    statuses, buildings, counts = _buildings(str(search or ""), scope_paths(account))
     return overview.building_groups(statuses, buildings, counts, queries.OVERVIEW_LIMIT)
 
 
-def _buildings(search: str) -> tuple[list[dict], list[dict], dict]:
-    """Statuses, matching buildings and their maintained counts."""
+def _buildings(search: str, scope) -> tuple[list[dict], list[dict], dict]:
+    """Statuses, matching buildings in scope and their maintained counts."""
     with engine().connect() as conn:
-        buildings = queries.building_list(conn, str(search)[:100])
+        buildings = queries.building_list(conn, search[:100], scope=scope)
         return queries.statuses(conn), buildings, queries.status_counts(conn, [b["id"] for b in buildings])
 
 
 def register(app: Dash) -> None:
-    """Register the search callback."""
+    """Register the search callback, and the clientside one that keeps the search in the URL."""
     app.callback(Output(ids.OVERVIEW_LIST, "children"), Input(ids.OVERVIEW_SEARCH, "value"),
                  prevent_initial_call=True)(filter_buildings)
+    app.clientside_callback(ClientsideFunction("overview", "syncSearch"), Input(ids.OVERVIEW_SEARCH, "value"),
+                            prevent_initial_call=True)

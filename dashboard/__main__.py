@@ -1,22 +1,31 @@
-"""Command line: `python -m dashboard [run|demo|migrate] ...`."""
+"""Command line: `python -m dashboard [run|demo|migrate|users] ...`."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import secrets
 import sys
 import time
+
+from sqlalchemy import Engine
 
 from dashboard import create_app
 from dashboard.config import load_config, uses_default_database
 from dashboard.extensions import engine
+from data import accounts
 from data.db import make_engine, upgrade
-from data.demo import clear, create_demo, has_data
+from data.demo import clear, create_demo, create_demo_users, has_data
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments and run the command."""
     args = parser().parse_args(argv)
-    return args.command(args)
+    try:
+        return args.command(args)
+    except accounts.AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,13 +34,13 @@ def parser() -> argparse.ArgumentParser:
     _add_run_options(root)
     commands = root.add_subparsers(title="commands", metavar="COMMAND")
     _add_run_options(commands.add_parser("run", help="serve the app (the default command)"))
-    demo_cmd = commands.add_parser("demo", help="fill the database with the demo sub-district")
+    demo_cmd = commands.add_parser("demo", help="fill the database with the demo sub-district and demo users")
     demo_cmd.add_argument("--units", type=int, help="make at least this many units (e.g. 1000000 for benchmarks)")
     demo_cmd.add_argument("--today", type=dt.date.fromisoformat, help="last day of the demo history (YYYY-MM-DD)")
     demo_cmd.add_argument("--reset", action="store_true", help="delete existing areas, buildings and units first")
     demo_cmd.set_defaults(command=demo)
-    migrate_cmd = commands.add_parser("migrate", help="upgrade the database to the latest schema")
-    migrate_cmd.set_defaults(command=migrate)
+    commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(command=migrate)
+    _add_user_commands(commands.add_parser("users", help="manage users: add, list, set-role, set-password, disable"))
     return root
 
 
@@ -43,20 +52,42 @@ def _add_run_options(command: argparse.ArgumentParser) -> None:
     command.set_defaults(command=run)
 
 
+def _add_user_commands(users: argparse.ArgumentParser) -> None:
+    """The `users` sub-commands."""
+    actions = users.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add a user (password from standard input when it is not a terminal)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=accounts.ROLES)
+    add.add_argument("--area", action="append", default=[], help="area id or unique name; repeat for several")
+    add.set_defaults(command=users_add)
+    actions.add_parser("list", help="list users, roles and areas").set_defaults(command=users_list)
+    role = actions.add_parser("set-role", help="change a user's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=accounts.ROLES)
+    role.set_defaults(command=users_set_role)
+    password = actions.add_parser("set-password", help="set a user's password (from standard input when not a terminal)")
+    password.add_argument("name")
+    password.set_defaults(command=users_set_password)
+    disable = actions.add_parser("disable", help="stop a user from signing in and end their sessions")
+    disable.add_argument("name")
+    disable.set_defaults(command=users_disable)
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the app; on the embedded default database, fill an empty one with the demo first."""
-    app = create_app({"DEBUG": args.debug} if args.debug else None)
+    app = create_app({"DEBUG": True} if args.debug else None)
     with app.server.app_context():
         if uses_default_database(app.server.config) and not has_data(engine()):
             _print_report(create_demo(engine()), "first start: created the demo sub-district")
+            _print_passwords(create_demo_users(engine()), "demo users")
+        _ensure_an_admin(engine())
     app.run(host=args.host, port=args.port, debug=app.server.config["DEBUG"])
     return 0
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Create the demo data in the configured database."""
-    db = make_engine(load_config()["DATABASE_URL"])
-    upgrade(db)
+    """Create the demo data and demo users in the configured database."""
+    db = _database()
     if has_data(db) and not args.reset:
         print("The database already holds buildings; add --reset to replace them.", file=sys.stderr)
         return 1
@@ -65,19 +96,95 @@ def demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = create_demo(db, units=args.units, today=args.today)
     _print_report(report, f"created in {time.perf_counter() - started:.1f} s")
+    _print_passwords(create_demo_users(db), "demo users")
     return 0
 
 
 def migrate(_args: argparse.Namespace) -> int:
     """Upgrade the configured database to the latest migration."""
-    upgrade(make_engine(load_config()["DATABASE_URL"]))
+    _database()
     print("database is at the latest migration")
     return 0
+
+
+def users_add(args: argparse.Namespace) -> int:
+    """Add a user."""
+    with _database().begin() as conn:
+        accounts.create_user(conn, args.name, _read_password(), args.role, accounts.resolve_areas(conn, args.area))
+    print(f"added {args.role} {args.name}")
+    return 0
+
+
+def users_list(_args: argparse.Namespace) -> int:
+    """Print every user."""
+    with _database().connect() as conn:
+        for user in accounts.list_users(conn):
+            state = "active" if user["active"] else "disabled"
+            print(f"{user['username']:20} {user['role']:8} {state:8} {', '.join(user['areas']) or '(everywhere)'}")
+    return 0
+
+
+def users_set_role(args: argparse.Namespace) -> int:
+    """Change a user's role."""
+    with _database().begin() as conn:
+        accounts.set_role(conn, args.name, args.role)
+    print(f"{args.name} is now {args.role}")
+    return 0
+
+
+def users_set_password(args: argparse.Namespace) -> int:
+    """Set a user's password."""
+    with _database().begin() as conn:
+        accounts.set_password(conn, args.name, _read_password())
+    print(f"password of {args.name} changed; their sessions ended")
+    return 0
+
+
+def users_disable(args: argparse.Namespace) -> int:
+    """Disable a user."""
+    with _database().begin() as conn:
+        accounts.disable_user(conn, args.name)
+    print(f"{args.name} is disabled; their sessions ended")
+    return 0
+
+
+def _database() -> Engine:
+    """The configured database, migrated."""
+    db = make_engine(load_config()["DATABASE_URL"])
+    upgrade(db)
+    return db
+
+
+def _read_password() -> str:
+    """A password from standard input when piped, else typed twice at a prompt."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise accounts.AccountError("the two passwords differ")
+    return password
+
+
+def _ensure_an_admin(db: Engine) -> None:
+    """With no users at all, create an administrator and print its random password once."""
+    with db.begin() as conn:
+        if accounts.has_users(conn):
+            return
+        password = secrets.token_urlsafe(12)
+        accounts.create_user(conn, "admin", password, "admin")
+    _print_passwords([("admin", "admin", password)], "first start: created an administrator")
 
 
 def _print_report(report, what: str) -> None:
     """One line saying what the demo made."""
     print(f"{what}: {report.areas} areas, {report.buildings} buildings, {report.units} units, {report.changes} changes")
+
+
+def _print_passwords(users: list[tuple[str, str, str]], what: str) -> None:
+    """Print new passwords once: they are stored only as hashes."""
+    print(f"{what} (passwords are shown only now):")
+    for username, role, password in users:
+        print(f"  {username:12} {role:7} {password}")
 
 
 if __name__ == "__main__":

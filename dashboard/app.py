@@ -8,7 +8,8 @@ from dash import Dash
 
 import callbacks
 from dashboard import pages
-from dashboard.config import load_config
+from dashboard.auth import current_account, init_auth
+from dashboard.config import load_config, secret_key
 from dashboard.extensions import attach_engine
 from data.db import make_engine, upgrade
 from layouts.common import shell
@@ -24,11 +25,12 @@ def create_app(config: dict | None = None) -> Dash:
         title="楼盘图 · Building status", update_title=None, serve_locally=True,
         suppress_callback_exceptions=True,
     )
-    app.server.config.update(settings)
+    app.server.config.update(settings, SECRET_KEY=secret_key(settings))
     engine = make_engine(settings["DATABASE_URL"])
     upgrade(engine)
     attach_engine(app.server, engine)
+    init_auth(app.server)
     pages.register_all()
-    app.layout = shell(dash.page_container)
+    app.layout = lambda: shell(dash.page_container, current_account())
     callbacks.register(app)
     return app

@@ -2,14 +2,24 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
+DEMO_SECRET_FILE = Path("instance/secret_key")
 ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG")
+DEFAULTS = {
+    "DATABASE_URL": DEFAULT_DATABASE_URL,
+    "SECRET_KEY": None,
+    "DEBUG": False,
+    "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
+}
 
 
 def load_config(overrides: dict | None = None) -> dict:
     """Defaults, then environment variables, then the overrides."""
-    config = {"DATABASE_URL": DEFAULT_DATABASE_URL, "SECRET_KEY": None, "DEBUG": False}
+    config = dict(DEFAULTS)
     config.update({key: os.environ[key] for key in ENV_KEYS if key in os.environ})
     config["DEBUG"] = str(config["DEBUG"]).lower() in ("1", "true", "yes")
     config.update(overrides or {})
@@ -17,5 +27,25 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def uses_default_database(config: dict) -> bool:
-    """True when the app runs on the embedded database that the first start fills with demo data."""
+    """True when the app runs on the embedded demo database that the first start fills with demo data."""
     return config["DATABASE_URL"] == DEFAULT_DATABASE_URL
+
+
+def secret_key(config: dict) -> str:
+    """The configured SECRET_KEY; only the demo database and debug mode may do without one."""
+    if config["SECRET_KEY"]:
+        return config["SECRET_KEY"]
+    if uses_default_database(config):
+        return _demo_secret()
+    if config["DEBUG"]:
+        return secrets.token_hex(32)
+    raise RuntimeError("SECRET_KEY is not set: set it in the environment (outside demo and debug mode it is required)")
+
+
+def _demo_secret() -> str:
+    """A random key kept beside the demo database, so that sign-ins survive a restart."""
+    if not DEMO_SECRET_FILE.exists():
+        DEMO_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_SECRET_FILE.write_text(secrets.token_hex(32))
+        DEMO_SECRET_FILE.chmod(0o600)
+    return DEMO_SECRET_FILE.read_text().strip()

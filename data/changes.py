@@ -54,7 +54,10 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
     """Apply edits all or nothing; returns the ids of the units that changed."""
     if ctx.source not in SOURCES:
         raise ValueError(f"unknown change source {ctx.source!r}")
-    current = _lock_units(conn, [edit.unit_id for edit in edits])
+    unit_ids = [edit.unit_id for edit in edits]
+    if len(set(unit_ids)) != len(unit_ids):
+        raise ValueError("a batch may change each unit once")
+    current = _lock_units(conn, unit_ids)
     _check_versions(edits, current)
     changed = []
     for edit in edits:

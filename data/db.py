@@ -1,11 +1,13 @@
 """Engine creation and schema upgrades for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_PRAGMAS = (
@@ -39,8 +41,17 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 
 def _begin_sqlite(connection) -> None:
-    """Open transactions explicitly (pysqlite's implicit BEGIN skips reads)."""
-    connection.exec_driver_sql("BEGIN")
+    """Open transactions explicitly; writers take the write lock at once, so that the busy timeout applies."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("writing") else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (on SQLite BEGIN IMMEDIATE: a deferred one that reads first can fail instead of waiting)."""
+    with engine.connect() as conn:
+        conn.execution_options(writing=True)
+        with conn.begin():
+            yield conn
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -54,8 +65,3 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the database to the latest migration."""
     command.upgrade(alembic_config(engine), "head")
-
-
-def is_postgresql(engine: Engine) -> bool:
-    """True when the engine talks to PostgreSQL."""
-    return engine.dialect.name == "postgresql"

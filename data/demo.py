@@ -4,14 +4,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import secrets
 import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, func, insert, select
 
+from data import accounts
 from data.bulk import load_rows, reset_sequences
 from data.changes import recount
-from data.models import Area, Building, BuildingStatusCount, Entrance, Floor, Unit, UnitChange
+from data.models import (
+    Area,
+    Building,
+    BuildingStatusCount,
+    Entrance,
+    Floor,
+    PersonalDataView,
+    Unit,
+    UnitChange,
+    UserArea,
+)
 
 HISTORY_DAYS = 28
 BUILDINGS_PER_SUBDISTRICT = 33
@@ -87,9 +99,9 @@ def has_data(engine: Engine) -> bool:
 
 
 def clear(engine: Engine) -> None:
-    """Delete every area, building and unit (the status catalogue stays)."""
+    """Delete every area, building and unit (the status catalogue and the users stay, without their areas)."""
     with engine.begin() as conn:
-        for model in (UnitChange, BuildingStatusCount, Unit, Floor, Entrance, Building, Area):
+        for model in (PersonalDataView, UnitChange, BuildingStatusCount, Unit, Floor, Entrance, Building, UserArea, Area):
             conn.execute(delete(model))
 
 
@@ -110,6 +122,31 @@ def create_demo(engine: Engine, units: int | None = None, today: dt.date | None 
         recount(conn)
         reset_sequences(conn, [m.__table__ for m in (Area, Building, Entrance, Floor, Unit, UnitChange)])
     return DemoReport(ids.area - 1, index, ids.unit - 1, ids.change - 1)
+
+
+DEMO_USERS = (("demo-admin", "admin", None), ("demo-staff", "staff", "workstation"),
+              ("demo-leader", "leader", "subdistrict"), ("demo-viewer", "viewer", "subdistrict"))
+
+
+def create_demo_users(engine: Engine) -> list[tuple[str, str, str]]:
+    """One user per role over the first sub-district (staff: its first workstation); new random passwords."""
+    made = []
+    with engine.begin() as conn:
+        for username, role, area_kind in DEMO_USERS:
+            area_ids = [_first_area(conn, area_kind)] if area_kind else []
+            password = secrets.token_urlsafe(12)
+            if accounts.user_exists(conn, username):
+                accounts.set_password(conn, username, password)
+                accounts.set_areas(conn, username, area_ids)
+            else:
+                accounts.create_user(conn, username, password, role, area_ids)
+            made.append((username, role, password))
+    return made
+
+
+def _first_area(conn, kind: str) -> int:
+    """The oldest area of a kind."""
+    return conn.execute(select(Area.id).where(Area.kind == kind).order_by(Area.id).limit(1)).scalar_one()
 
 
 class AreaMaker:

@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -147,3 +148,44 @@ class BuildingStatusCount(Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), primary_key=True)
     status: Mapped[str] = mapped_column(ForeignKey("statuses.code"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """A person who signs in; what they may do comes from the role and their areas."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class UserArea(Base):
+    """An area whose whole subtree a user may see (and, for staff, edit)."""
+
+    __tablename__ = "user_areas"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+
+
+class UserSession(Base):
+    """A signed-in session; the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PersonalDataView(Base):
+    """One view of a unit's unmasked personal data: who, which unit, when."""
+
+    __tablename__ = "personal_data_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    viewed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

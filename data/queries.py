@@ -1,7 +1,10 @@
 """Read queries: each answers one question of a page, with SQL doing the counting."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from data.models import Area, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
 
@@ -14,12 +17,14 @@ def statuses(conn: Connection) -> list[dict]:
     return _dicts(conn.execute(select(Status.__table__).order_by(Status.sort_order, Status.code)))
 
 
-def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMIT) -> list[dict]:
-    """Buildings matching a search, with their area's name, ordered by area then name."""
+def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMIT,
+                  scope: Sequence[str] | None = None) -> list[dict]:
+    """Buildings in scope (area paths; None: everywhere) matching a search, with their area, ordered by area then name."""
+    parent = aliased(Area)
     query = (
         select(Building.id, Building.name, Building.address, Building.use, Building.area_id,
-               Area.name.label("area_name"), Area.path.label("area_path"))
-        .join(Area, Area.id == Building.area_id)
+               Area.name.label("area_name"), Area.path.label("area_path"), parent.name.label("parent_name"))
+        .join(Area, Area.id == Building.area_id).outerjoin(parent, parent.id == Area.parent_id)
         .order_by(Area.path, Building.name, Building.id)
         .limit(limit)
     )
@@ -27,7 +32,14 @@ def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMI
         pattern = f"%{_escape_like(search.strip())}%"
         query = query.where(or_(Building.name.ilike(pattern, escape="\\"), Building.address.ilike(pattern, escape="\\"),
                                 Area.name.ilike(pattern, escape="\\")))
+    if scope is not None:
+        query = query.where(in_areas(scope))
     return _dicts(conn.execute(query))
+
+
+def in_areas(scope: Sequence[str]):
+    """SQL condition: the building's area lies in one of these area subtrees."""
+    return or_(*[Area.path.startswith(path, autoescape=True) for path in scope]) if scope else false()
 
 
 def status_counts(conn: Connection, building_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -41,8 +53,9 @@ def status_counts(conn: Connection, building_ids: list[int]) -> dict[int, dict[s
 
 
 def building(conn: Connection, building_id: int) -> dict | None:
-    """One building, or None."""
-    row = conn.execute(select(Building.__table__).where(Building.id == building_id)).first()
+    """One building with its area's path (for authorisation), or None."""
+    row = conn.execute(select(Building.__table__, Area.path.label("area_path"))
+                       .join(Area, Area.id == Building.area_id).where(Building.id == building_id)).first()
     return dict(row._mapping) if row else None
 
 
@@ -93,11 +106,6 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
         select(UnitChange.__table__).where(UnitChange.unit_id == unit_id)
         .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit)
     ))
-
-
-def count_units(conn: Connection) -> int:
-    """How many units the database holds."""
-    return conn.execute(select(func.count()).select_from(Unit)).scalar_one()
 
 
 def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:

@@ -5,7 +5,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from layouts.common import BUILDING_USE_LABELS, ink
+from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
 
 
 def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[str, int], payload: dict,
@@ -46,9 +46,10 @@ def legend(statuses: list[dict], counts: dict[str, int]) -> html.Div:
     return html.Div([
         html.Button(
             [html.Span(s["text_code"], className=f"legend-swatch pat-{s['pattern']}",
-                       style={"backgroundColor": s["color"], "color": ink(s["color"])}),
+                       style={"backgroundColor": safe_colour(s["color"]), "color": ink(s["color"])}),
              html.Span(f"{s['label_en']} · {s['label_zh']}"), html.B(counts.get(s["code"], 0), className="ms-1")],
             id=ids.legend_item(s["code"]), className="legend-item", title="Highlight these units", n_clicks=0,
+            **{"data-status": s["code"]},
         )
         for s in statuses
     ] + [html.Span("Bold label: firm and home (企住一体)", className="legend-note")],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -12,24 +13,45 @@ USE_LABELS = {"home": "Home", "firm": "Firm", "mixed": "Firm and home (企住一
 BUILDING_USE_LABELS = {"residential": "Residential", "commercial": "Commercial", "mixed": "Commercial-residential"}
 
 
-def shell(content) -> html.Div:
-    """The app frame: a navbar over the page content."""
+ROLE_LABELS = {"admin": "administrator", "staff": "workstation staff", "leader": "leader", "viewer": "viewer"}
+
+
+def shell(content, account) -> html.Div:
+    """The app frame: a navbar with the signed-in user over the page content."""
+    links = [dbc.NavItem(dcc.Link("Buildings", href="/", className="nav-link"))]
+    if account is not None and account.role == "admin":
+        links.append(dbc.NavItem(dcc.Link("Access log", href="/admin/access-log", className="nav-link")))
     navbar = dbc.Navbar(
         dbc.Container([
             dcc.Link("楼盘图 · Building status", href="/", className="navbar-brand"),
-            dbc.Nav([dbc.NavItem(dcc.Link("Buildings", href="/", className="nav-link"))], navbar=True),
+            dbc.Nav(links, navbar=True, className="me-auto"),
+            _user_menu(account) if account else None,
         ], fluid=True),
         id=ids.NAVBAR, color="dark", dark=True, className="mb-3 d-print-none",
     )
     return html.Div([navbar, dbc.Container(content, fluid=True, className="pb-4")])
 
 
-DARK_INK, LIGHT_INK = "#212121", "#FFFFFF"
+def _user_menu(account) -> html.Form:
+    """Who is signed in, and a sign-out button (a POST, so that a link cannot sign anyone out)."""
+    return html.Form([
+        html.Span([html.B(account.username), f" · {ROLE_LABELS[account.role]}"], className="navbar-text me-2"),
+        html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm"),
+    ], action="/logout", method="post", className="d-flex align-items-center")
+
+
+DARK_INK, LIGHT_INK, UNKNOWN_COLOUR = "#212121", "#FFFFFF", "#BDBDBD"
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def safe_colour(color) -> str:
+    """A catalogue colour if it is #RRGGBB, else a neutral grey (bad data must not break a page)."""
+    return color if isinstance(color, str) and HEX_COLOUR.match(color) else UNKNOWN_COLOUR
 
 
 def ink(color: str) -> str:
     """Dark or white text, whichever has the higher WCAG contrast on a background colour."""
-    return max((DARK_INK, LIGHT_INK), key=lambda text: contrast_ratio(text, color))
+    return max((DARK_INK, LIGHT_INK), key=lambda text: contrast_ratio(text, safe_colour(color)))
 
 
 def contrast_ratio(first: str, second: str) -> float:
@@ -55,7 +77,7 @@ def status_chip(status: dict, text: str | None = None) -> html.Span:
     return html.Span(
         [html.B(status["text_code"], className="me-1"), text or status_label(status)],
         className=f"status-chip pat-{status['pattern']}",
-        style={"backgroundColor": status["color"], "color": ink(status["color"])},
+        style={"backgroundColor": safe_colour(status["color"]), "color": ink(status["color"])},
     )
 
 
@@ -64,7 +86,7 @@ def status_bar(statuses: list[dict], counts: dict[str, int]) -> html.Div:
     total = sum(counts.values()) or 1
     segments = [
         html.Div(className=f"status-bar-part pat-{s['pattern']}", title=f"{s['label_en']}: {counts[s['code']]}",
-                 style={"width": f"{100 * counts[s['code']] / total:.2f}%", "backgroundColor": s["color"]})
+                 style={"width": f"{100 * counts[s['code']] / total:.2f}%", "backgroundColor": safe_colour(s["color"])})
         for s in statuses if counts.get(s["code"])
     ]
     return html.Div(segments, className="status-bar", role="img", **{"aria-label": counts_text(statuses, counts)})
@@ -87,3 +109,8 @@ def when(value: dt.datetime | dt.date | None) -> str:
 def message_page(title: str, text: str) -> html.Div:
     """A page that only says something (not found, bad link)."""
     return html.Div([html.H1(title, className="h3"), html.P(text), dcc.Link("Back to all buildings", href="/")])
+
+
+def not_allowed() -> html.Div:
+    """A page or panel for a user whose role does not allow it."""
+    return message_page("Not allowed", "Your account may not see this page.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layouts.common import USE_LABELS, ink
+from layouts.common import USE_LABELS, ink, safe_colour
 
 USES = tuple(USE_LABELS)
 
@@ -47,7 +47,7 @@ def _label_or_zero(unit: dict, row_label: str) -> str | int:
 
 def _status(status: dict) -> dict:
     """What the drawing needs of a status."""
-    return {"code": status["code"], "label": status["label_en"], "zh": status["label_zh"], "color": status["color"],
+    return {"code": status["code"], "label": status["label_en"], "zh": status["label_zh"], "color": safe_colour(status["color"]),
             "ink": ink(status["color"]), "text": status["text_code"], "pattern": status["pattern"]}
 
 

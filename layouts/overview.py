@@ -28,17 +28,19 @@ def building_groups(statuses: list[dict], buildings: list[dict], counts: dict[in
     """Buildings grouped under their area, or a note that nothing matched."""
     if not buildings:
         return [dbc.Alert("No building matches this search.", color="secondary")]
-    groups = [_group(area, list(rows), statuses, counts) for area, rows in groupby(buildings, key=lambda b: b["area_name"])]
+    groups = [_group(list(rows), statuses, counts) for _, rows in groupby(buildings, key=lambda b: b["area_id"])]
     if len(buildings) >= limit:
         groups.append(dbc.Alert(f"Showing the first {limit} buildings: narrow the search to see others.", color="info"))
     return groups
 
 
-def _group(area_name: str, buildings: list[dict], statuses: list[dict], counts: dict[int, dict[str, int]]) -> html.Section:
-    """One area's buildings as a table."""
+def _group(buildings: list[dict], statuses: list[dict], counts: dict[int, dict[str, int]]) -> html.Section:
+    """One area's buildings as a table, headed by the area and its parent (every sub-district has a 第一楼宇工作站)."""
     total = sum(sum(counts[b["id"]].values()) for b in buildings)
+    area = buildings[0]
+    heading = f"{area['parent_name']} › {area['area_name']}" if area.get("parent_name") else area["area_name"]
     return html.Section([
-        html.H2([area_name, html.Small(f" {len(buildings)} buildings · {total} units", className="text-muted")], className="h5 mt-3"),
+        html.H2([heading, html.Small(f" {len(buildings)} buildings · {total} units", className="text-muted")], className="h5 mt-3"),
         dbc.Table([
             html.Thead(html.Tr([html.Th("Building"), html.Th("Use"), html.Th("Units", className="text-end"),
                                 html.Th("Status", className="w-50")])),

@@ -9,12 +9,18 @@ import pytest
 
 import dashboard.extensions as extensions
 from dashboard import create_app
+from data.accounts import create_user
 from data.db import make_engine, upgrade
 from data.demo import create_demo
 from scripts.chrome import chrome_options
 from scripts.pgcluster import PostgresCluster, postgres_bindir
 
 DEMO_TODAY = dt.date(2020, 3, 1)
+PASSWORD = "correct horse battery"
+TEST_SECRET = "test-secret-key-not-for-production"
+# The demo's areas: 1 city, 2 district, 3 sub-district 鲁谷街道, 4 and 5 its first two workstations.
+TEST_USERS = {"admin": ("admin", []), "staff": ("staff", [4]), "leader": ("leader", [3]), "viewer": ("viewer", [3]),
+              "staff2": ("staff", [5])}
 IN_CI = os.environ.get("CI") == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -63,12 +69,20 @@ def demo_engine(engine):
     return engine
 
 
-def demo_app(database_url: str):
-    """An app whose database holds the demo sub-district."""
-    dash_app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+def demo_app(database_url: str, **config):
+    """An app whose database holds the demo sub-district and one user per role (TEST_USERS)."""
+    dash_app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, **config})
     with dash_app.server.app_context():
         create_demo(extensions.engine(), today=DEMO_TODAY)
+        with extensions.engine().begin() as conn:
+            for username, (role, area_ids) in TEST_USERS.items():
+                create_user(conn, username, PASSWORD, role, area_ids)
     return dash_app
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign a test client in through the form; returns the response."""
+    return client.post("/login", data={"username": username, "password": password, "next": "/"})
 
 
 @pytest.fixture
@@ -78,9 +92,25 @@ def app(database_url):
 
 
 @pytest.fixture
-def client(app):
-    """A Flask test client of the app."""
+def anonymous(app):
+    """A Flask test client that has not signed in."""
     return app.server.test_client()
+
+
+@pytest.fixture
+def client_as(app):
+    """A factory of Flask test clients signed in as one of TEST_USERS."""
+    def signed_in(username: str):
+        test_client = app.server.test_client()
+        assert sign_in(test_client, username).status_code == 302
+        return test_client
+    return signed_in
+
+
+@pytest.fixture
+def client(client_as):
+    """A Flask test client signed in as an administrator."""
+    return client_as("admin")
 
 
 @pytest.fixture

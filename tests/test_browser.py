@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from dashboard.extensions import engine
 from data.demo import add_tower
 from data.models import Building, Entrance, Unit
+from tests.conftest import PASSWORD
 
 CELL = ".unit-grid .cell"
 
@@ -19,10 +20,22 @@ def app_engine(app):
         return engine()
 
 
-def open_building(browser, app, building_id: int, search: str = "") -> None:
-    """Start the app and open a building page until its grid is drawn."""
-    browser.start_server(app)
-    browser.driver.get(f"{browser.server_url}/building/{building_id}{search}")
+def start_signed_in(browser, app, username: str, password: str = PASSWORD) -> None:
+    """Start the app, meet the sign-in page, and sign in through the form as a person would."""
+    browser.start_server(app, navigate=False)
+    browser.driver.get(browser.server.url)
+    WebDriverWait(browser.driver, 15).until(lambda d: "/login" in d.current_url)
+    browser.find_element("#username").send_keys(username)
+    browser.find_element("#password").send_keys(password)
+    browser.find_element("button[type=submit]").click()
+    browser.server_url = browser.server.url
+    browser.wait_for_element("#navbar", timeout=15)
+
+
+def open_building(browser, app, building_id: int, username: str = "admin") -> None:
+    """Start the app signed in and open a building page until its grid is drawn."""
+    start_signed_in(browser, app, username)
+    browser.driver.get(f"{browser.server_url}/building/{building_id}")
     browser.wait_for_element(CELL, timeout=15)
 
 
@@ -32,8 +45,10 @@ def active(browser):
 
 
 def test_overview_building_unit_and_shareable_link(browser, sqlite_app):
-    browser.start_server(sqlite_app)
+    start_signed_in(browser, sqlite_app, "staff")
     browser.wait_for_contains_text("h1", "Buildings", timeout=15)
+    browser.find_element("#overview-search").send_keys("鲁谷路7号")
+    WebDriverWait(browser.driver, 10).until(lambda d: "q=" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, ".building-table tbody tr")) == 1)
     browser.find_element("a[href='/building/4']").click()
     browser.wait_for_element(CELL, timeout=15)
     cell = browser.find_element(f"{CELL}[data-status=quarantined]")

@@ -119,7 +119,7 @@ def test_demo_counts_are_maintained(demo_engine):
 def test_scaled_demo_adds_subdistricts(engine):
     report = create_demo(engine, units=8_000, today=DEMO_TODAY)
     with engine.connect() as conn:
-        assert queries.count_units(conn) == report.units >= 8_000
+        assert conn.execute(select(func.count()).select_from(Unit)).scalar_one() == report.units >= 8_000
         subdistricts = conn.execute(select(func.count()).where(Area.kind == "subdistrict")).scalar_one()
         assert maintained_counts(conn) == recounted(conn)
         ids_after = conn.execute(select(func.max(UnitChange.id))).scalar_one()
@@ -187,6 +187,8 @@ def test_bad_edits_are_refused(demo_engine):
             apply_edits(conn, [UnitEdit(1, {"version": 99})], ChangeContext(actor="t"))
         with pytest.raises(ValueError, match="source"):
             apply_edits(conn, [UnitEdit(1, {"note": "x"})], ChangeContext(actor="t", source="magic"))
+        with pytest.raises(ValueError, match="once"):
+            apply_edits(conn, [UnitEdit(1, {"status": "vacant"}), UnitEdit(1, {"status": "healthy"})], ChangeContext(actor="t"))
 
 
 def test_unchanged_values_write_nothing(demo_engine):

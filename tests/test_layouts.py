@@ -109,12 +109,13 @@ def test_unit_panel_placeholders():
 
 
 def test_overview_groups_buildings_by_area_and_says_when_nothing_matches():
-    buildings = [{"id": 1, "name": "A", "address": "a", "use": "commercial", "area_name": "第一楼宇工作站"},
-                 {"id": 2, "name": "B", "address": "b", "use": "mixed", "area_name": "第一楼宇工作站"},
-                 {"id": 3, "name": "C", "address": "c", "use": "mixed", "area_name": "第二楼宇工作站"}]
+    buildings = [{"id": 1, "name": "A", "address": "a", "use": "commercial", "area_id": 4, "area_name": "第一楼宇工作站", "parent_name": "鲁谷街道"},
+                 {"id": 2, "name": "B", "address": "b", "use": "mixed", "area_id": 4, "area_name": "第一楼宇工作站", "parent_name": "鲁谷街道"},
+                 {"id": 3, "name": "C", "address": "c", "use": "mixed", "area_id": 9, "area_name": "第一楼宇工作站", "parent_name": "第2街道"}]
     counts = {1: {"healthy": 2}, 2: {"quarantined": 1}, 3: {}}
     groups = overview.building_groups(STATUSES, buildings, counts, limit=300)
     assert len(groups) == 2
-    assert "第一楼宇工作站  2 buildings · 3 units" in text_of(groups[0])
+    assert "鲁谷街道 › 第一楼宇工作站  2 buildings · 3 units" in text_of(groups[0])
+    assert "第2街道 › 第一楼宇工作站" in text_of(groups[1])
     assert "No building matches" in text_of(overview.building_groups(STATUSES, [], {}, limit=300)[0])
     assert "first 3 buildings" in text_of(overview.building_groups(STATUSES, buildings, counts, limit=3)[-1])

@@ -1,0 +1,15 @@
+"""Access-log page glue: who saw whose personal data, for administrators."""
+from dashboard.auth import current_account
+from dashboard.extensions import engine
+from data.access import authorize
+from data.accounts import access_log
+from layouts import access_log as layout
+from layouts.common import not_allowed
+
+
+def page(**_query):
+    """The newest views of unmasked personal data."""
+    if not authorize(current_account(), "admin"):
+        return not_allowed()
+    with engine().connect() as conn:
+        return layout.page(access_log(conn))

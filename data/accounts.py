@@ -1,0 +1,236 @@
+"""Users, argon2id passwords, server-side sessions with idle and absolute expiry, and the personal-data access log."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from data.models import Area, PersonalDataView, Unit, User, UserArea, UserSession
+
+ROLES = ("admin", "staff", "leader", "viewer")
+MIN_PASSWORD_LENGTH = 12
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+TOUCH_EVERY = dt.timedelta(minutes=1)
+HASHER = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A user-management request that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is signed in: the user, their role and the paths of the areas they cover."""
+
+    id: int
+    username: str
+    role: str
+    area_paths: tuple[str, ...]
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC time the database stores."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def check_new_password(password: str) -> None:
+    """Refuse passwords shorter than the minimum."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def create_user(conn: Connection, username: str, password: str, role: str, area_ids: list[int] = ()) -> int:
+    """Add a user; staff, leaders and viewers need at least one area."""
+    _check_role(role)
+    check_new_password(password)
+    if user_exists(conn, username):
+        raise AccountError(f"user {username!r} exists already")
+    if role != "admin" and not area_ids:
+        raise AccountError(f"a {role} needs at least one area (--area)")
+    user_id = conn.execute(insert(User).values(
+        username=username, password_hash=HASHER.hash(password), role=role, active=True, created_at=utcnow(),
+    )).inserted_primary_key[0]
+    _set_areas(conn, user_id, area_ids)
+    return user_id
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """Replace a user's password and end their sessions."""
+    check_new_password(password)
+    user_id = _user_id(conn, username)
+    conn.execute(update(User).where(User.id == user_id).values(password_hash=HASHER.hash(password)))
+    end_user_sessions(conn, user_id)
+
+
+def set_role(conn: Connection, username: str, role: str) -> None:
+    """Change a user's role; their sessions end so that the new role applies at once."""
+    _check_role(role)
+    user_id = _user_id(conn, username)
+    conn.execute(update(User).where(User.id == user_id).values(role=role))
+    end_user_sessions(conn, user_id)
+
+
+def set_areas(conn: Connection, username: str, area_ids: list[int]) -> None:
+    """Replace the areas a user covers; their sessions end so that the new scope applies at once."""
+    user_id = _user_id(conn, username)
+    _set_areas(conn, user_id, area_ids)
+    end_user_sessions(conn, user_id)
+
+
+def user_exists(conn: Connection, username: str) -> bool:
+    """True when a user of this name (any case) exists."""
+    return conn.execute(select(User.id).where(func.lower(User.username) == username.lower())).first() is not None
+
+
+def disable_user(conn: Connection, username: str) -> None:
+    """Stop a user from signing in and end their sessions."""
+    user_id = _user_id(conn, username)
+    conn.execute(update(User).where(User.id == user_id).values(active=False))
+    end_user_sessions(conn, user_id)
+
+
+def list_users(conn: Connection) -> list[dict]:
+    """Every user with their role, state and area names."""
+    users = [dict(row._mapping) for row in conn.execute(
+        select(User.id, User.username, User.role, User.active).order_by(User.username))]
+    areas = conn.execute(select(UserArea.user_id, Area.name).join(Area, Area.id == UserArea.area_id)).all()
+    for user in users:
+        user["areas"] = [name for user_id, name in areas if user_id == user["id"]]
+    return users
+
+
+def has_users(conn: Connection) -> bool:
+    """True once any user exists."""
+    return conn.execute(select(func.count()).select_from(User)).scalar_one() > 0
+
+
+def resolve_areas(conn: Connection, references: list[str]) -> list[int]:
+    """Area ids from ids or unique names; an unknown or ambiguous name is an error."""
+    found = []
+    for reference in references:
+        column = Area.id if reference.isdigit() else Area.name
+        ids = conn.execute(select(Area.id).where(column == (int(reference) if reference.isdigit() else reference))).scalars().all()
+        if len(ids) != 1:
+            raise AccountError(f"area {reference!r} matches {len(ids)} areas; give its id")
+        found.extend(ids)
+    return found
+
+
+def check_password(conn: Connection, username: str, password: str) -> int | None:
+    """The id of the active user with this name and password, else None (in about the same time either way)."""
+    row = conn.execute(select(User.id, User.password_hash).where(
+        func.lower(User.username) == username.lower(), User.active.is_(True))).first()
+    try:
+        HASHER.verify(row.password_hash if row else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return row.id if row else None
+
+
+def start_session(conn: Connection, user_id: int, now: dt.datetime | None = None) -> str:
+    """Open a session and return its token (only the token's hash is stored)."""
+    token, now = secrets.token_urlsafe(32), now or utcnow()
+    conn.execute(insert(UserSession).values(token_hash=_hash(token), user_id=user_id, created_at=now, last_seen_at=now))
+    return token
+
+
+def session_account(conn: Connection, token: str, now: dt.datetime | None = None) -> Account | None:
+    """The account of a live session; None when it ended, expired, or its user is disabled."""
+    row = _live_session(conn, token, now or utcnow())
+    return Account(row.user_id, row.username, row.role, _area_paths(conn, row.user_id)) if row else None
+
+
+def needs_touch(conn: Connection, token: str, now: dt.datetime | None = None) -> bool:
+    """True when a live session's idle timer has not been refreshed for a minute (so writes stay rare)."""
+    now = now or utcnow()
+    row = _live_session(conn, token, now)
+    return row is not None and now - row.last_seen_at >= TOUCH_EVERY
+
+
+def touch_session(conn: Connection, token: str, now: dt.datetime | None = None) -> None:
+    """Refresh a session's idle timer."""
+    conn.execute(update(UserSession).where(UserSession.token_hash == _hash(token)).values(last_seen_at=now or utcnow()))
+
+
+def end_session(conn: Connection, token: str, now: dt.datetime | None = None) -> None:
+    """End one session: its cookie is refused from now on."""
+    conn.execute(update(UserSession).where(UserSession.token_hash == _hash(token)).values(ended_at=now or utcnow()))
+
+
+def end_user_sessions(conn: Connection, user_id: int) -> None:
+    """End every session of a user."""
+    conn.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+                 .values(ended_at=utcnow()))
+
+
+def log_personal_view(conn: Connection, user_id: int, unit_id: int) -> None:
+    """Record that a user saw a unit's unmasked personal data."""
+    conn.execute(insert(PersonalDataView).values(user_id=user_id, unit_id=unit_id, viewed_at=utcnow()))
+
+
+def access_log(conn: Connection, limit: int = 500) -> list[dict]:
+    """The newest views of personal data, with user and unit names."""
+    return [dict(row._mapping) for row in conn.execute(
+        select(PersonalDataView.viewed_at, User.username, Unit.id.label("unit_id"), Unit.label, Unit.building_id)
+        .join(User, User.id == PersonalDataView.user_id).join(Unit, Unit.id == PersonalDataView.unit_id)
+        .order_by(PersonalDataView.viewed_at.desc(), PersonalDataView.id.desc()).limit(limit))]
+
+
+def _live_session(conn: Connection, token: str, now: dt.datetime):
+    """The session row with its user, unless ended, expired or disabled."""
+    row = conn.execute(
+        select(UserSession.user_id, UserSession.created_at, UserSession.last_seen_at, User.username, User.role)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None), User.active.is_(True))
+    ).first()
+    return None if row is None or _expired(row, now) else row
+
+
+def _expired(session, now: dt.datetime) -> bool:
+    """Idle for too long, or open for too long."""
+    return now - session.last_seen_at > IDLE_TIMEOUT or now - session.created_at > ABSOLUTE_TIMEOUT
+
+
+def _area_paths(conn: Connection, user_id: int) -> tuple[str, ...]:
+    """Materialised paths of a user's areas."""
+    return tuple(conn.execute(select(Area.path).join(UserArea, UserArea.area_id == Area.id)
+                              .where(UserArea.user_id == user_id).order_by(Area.path)).scalars())
+
+
+def _set_areas(conn: Connection, user_id: int, area_ids: list[int]) -> None:
+    """Replace a user's areas."""
+    conn.execute(delete(UserArea).where(UserArea.user_id == user_id))
+    if area_ids:
+        conn.execute(insert(UserArea), [{"user_id": user_id, "area_id": area_id} for area_id in sorted(set(area_ids))])
+
+
+def _user_id(conn: Connection, username: str) -> int:
+    """The id of a user by name (any case)."""
+    user_id = conn.execute(select(User.id).where(func.lower(User.username) == username.lower())).scalar()
+    if user_id is None:
+        raise AccountError(f"no user {username!r}")
+    return user_id
+
+
+def _check_role(role: str) -> None:
+    """Refuse unknown roles."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+
+
+def _hash(token: str) -> str:
+    """SHA-256 of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users, so that they cost as much time as known ones."""
+    return HASHER.hash(secrets.token_urlsafe(16))
