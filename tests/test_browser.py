@@ -1,6 +1,7 @@
 """Main user paths in headless Chromium (dash.testing's dash_duo)."""
 from __future__ import annotations
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -8,7 +9,7 @@ from sqlalchemy import select, update
 
 from dashboard.extensions import engine
 from data.demo import add_tower
-from data.models import Building, Entrance, Unit
+from data.models import Area, Building, Entrance, Floor, Status, Unit, UnitChange
 from tests.conftest import PASSWORD
 
 CELL = ".unit-grid .cell"
@@ -86,6 +87,20 @@ def test_keyboard_reaches_moves_and_opens_cells(browser, sqlite_app):
     browser.wait_for_element(f".unit-card[data-unit='{below.get_attribute('data-unit')}']", timeout=10)
 
 
+def test_keyboard_reaches_the_podium_from_the_tower_and_the_corners(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1)
+    cells = browser.driver.find_elements(By.CSS_SELECTOR, CELL)
+    top = browser.find_element(f"{CELL}[tabindex='0']")
+    top.click()
+    for _ in range(len(browser.driver.find_elements(By.CSS_SELECTOR, ".unit-grid tbody tr"))):
+        active(browser).send_keys(Keys.ARROW_DOWN)
+    assert "商业裙楼" in active(browser).get_attribute("aria-label")
+    active(browser).send_keys(Keys.CONTROL, Keys.END)
+    assert active(browser).get_attribute("data-unit") == cells[-1].get_attribute("data-unit")
+    active(browser).send_keys(Keys.CONTROL, Keys.HOME)
+    assert active(browser).get_attribute("data-unit") == cells[0].get_attribute("data-unit")
+
+
 def test_legend_highlights_one_status(browser, sqlite_app):
     open_building(browser, sqlite_app, 1)
     browser.find_element("#legend button:nth-of-type(2)").click()
@@ -111,19 +126,61 @@ def test_a_60_by_40_tower_renders_every_cell(browser, sqlite_app):
     assert browser.find_element(".unit-grid tbody tr:first-child th").text == "60"
 
 
-XSS = '<img src=x onerror="window.__xss=1">'
+XSS_CORPUS = [
+    '<script>window.__xss=1</script>',
+    '<img src=x onerror="window.__xss=2">',
+    '"><svg onload=window.__xss=3>',
+    "'><iframe src=javascript:parent.__xss=4>",
+    '</style></table><script>window.__xss=5</script>',
+    '<b onmouseover=window.__xss=6>hover</b>',
+]
 
 
-def test_stored_markup_is_shown_as_text(browser, sqlite_app):
-    db = app_engine(sqlite_app)
+def plant_corpus(db) -> None:
+    """Store a markup payload in every free-text field that pages show."""
     with db.begin() as conn:
-        conn.execute(update(Building).where(Building.id == 1).values(name=f"楼{XSS}"))
-        conn.execute(update(Entrance).where(Entrance.building_id == 1).values(name=f"单元{XSS}"))
-        conn.execute(update(Unit).where(Unit.building_id == 1).values(label=f"1{XSS}", note=XSS))
-    open_building(browser, sqlite_app, 1)
-    browser.find_element(CELL).click()
+        for n, payload in enumerate(XSS_CORPUS):
+            conn.execute(update(Area).where(Area.id == n + 1).values(name=f"区{payload}"))
+        conn.execute(update(Building).where(Building.id == 1).values(name=f"楼{XSS_CORPUS[0]}", address=XSS_CORPUS[1]))
+        conn.execute(update(Entrance).where(Entrance.building_id == 1).values(name=f"单元{XSS_CORPUS[2]}"))
+        conn.execute(update(Floor).where(Floor.entrance_id.in_(select(Entrance.id).where(Entrance.building_id == 1)))
+                     .values(label=XSS_CORPUS[3][:16]))
+        conn.execute(update(Unit).where(Unit.building_id == 1).values(
+            label=XSS_CORPUS[4][:32], note=XSS_CORPUS[5], occupant_name=XSS_CORPUS[1]))
+        conn.execute(update(Status).where(Status.code == "vacant").values(label_en=XSS_CORPUS[0], label_zh=XSS_CORPUS[2]))
+        conn.execute(update(UnitChange).where(UnitChange.building_id == 1).values(actor=XSS_CORPUS[3]))
+
+
+def no_script_ran(browser) -> bool:
+    """True while none of the corpus's scripts has run."""
+    return browser.driver.execute_script("return window.__xss === undefined")
+
+
+def test_stored_markup_is_shown_as_text_everywhere(browser, sqlite_app):
+    plant_corpus(app_engine(sqlite_app))
+    start_signed_in(browser, sqlite_app, "admin")
+    browser.wait_for_contains_text("h1", "Buildings", timeout=15)
+    assert XSS_CORPUS[0] in browser.find_element("#overview-list").text
+    browser.driver.get(f"{browser.server_url}/building/1")
+    browser.wait_for_element(CELL, timeout=15)
+    cell = browser.find_element(CELL)
+    ActionChains(browser.driver).move_to_element(cell).perform()
+    cell.click()
     browser.wait_for_element(".unit-card", timeout=10)
-    assert browser.driver.execute_script("return window.__xss === undefined")
-    assert XSS in browser.find_element(".entrance-head").text
-    assert XSS in browser.find_element(".unit-card").text
-    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#grid-host img")
+    assert XSS_CORPUS[0] in browser.find_element("h1").text
+    assert XSS_CORPUS[2] in browser.find_element(".entrance-head").text
+    assert XSS_CORPUS[5] in browser.find_element(".unit-card").text
+    assert XSS_CORPUS[3] in browser.find_element(".unit-card").text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#grid-host img, #grid-host script, #grid-host svg, #grid-host iframe")
+    browser.driver.get(f"{browser.server_url}/admin/access-log")
+    browser.wait_for_contains_text("h1", "Access log", timeout=15)
+    assert no_script_ran(browser)
+
+
+def test_a_leader_sees_the_grid_but_no_personal_data(browser, sqlite_app):
+    open_building(browser, sqlite_app, 2, username="leader")
+    browser.find_element(f"{CELL}:not([data-status=vacant])").click()
+    browser.wait_for_element(".unit-card", timeout=10)
+    panel = browser.find_element(".unit-card").text
+    assert "(hidden)" in panel and "****" in panel
+    assert "leader" in browser.find_element("#navbar").text
