@@ -7,19 +7,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from dashboard import create_app
-from dashboard.extensions import engine
-from data.demo import add_tower, create_demo
+from data.demo import add_tower
 from data.models import Building
-from scripts.chrome import chrome_options
+from scripts.demo_server import DemoServer, signed_in_chrome
 
 CLICK_TO_PANEL = """
 const [unitId, done] = arguments;
@@ -33,17 +29,12 @@ cell.click();
 """
 
 
-def serve(folder: Path) -> tuple[str, int, object]:
-    """The app on a demo database with a 60x40 tower added; returns URL, tower id and server."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}"})
-    with app.server.app_context():
-        create_demo(engine())
-        with engine().connect() as conn:
-            area_id = conn.execute(select(Building.area_id).limit(1)).scalar_one()
-        tower = add_tower(engine(), area_id, floors=60, width=40)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", tower, server
+def serve_with_tower(folder: Path) -> tuple[DemoServer, int]:
+    """The demo app with a 60x40 tower added; returns the server and the tower's id."""
+    demo = DemoServer(folder)
+    with demo.engine().connect() as conn:
+        area_id = conn.execute(select(Building.area_id).limit(1)).scalar_one()
+    return demo, add_tower(demo.engine(), area_id, floors=60, width=40)
 
 
 def draw_ms(driver: webdriver.Chrome, url: str) -> tuple[float, float]:
@@ -66,8 +57,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as folder:
-        base, tower, server = serve(Path(folder))
-        driver = webdriver.Chrome(options=chrome_options())
+        demo, tower = serve_with_tower(Path(folder))
+        base = demo.url
+        driver = signed_in_chrome(base)
         try:
             draw_ms(driver, f"{base}/building/{tower}")
             draws = [draw_ms(driver, f"{base}/building/{tower}") for _ in range(runs)]
@@ -75,7 +67,7 @@ def main() -> None:
             clicks = [click_ms(driver, cells[(i * 397) % len(cells)]) for i in range(runs)]
         finally:
             driver.quit()
-            server.shutdown()
+            demo.stop()
     print(f"60x40 grid, {runs} runs, medians:")
     print(f"  navigation start -> grid drawn: {statistics.median(d[0] for d in draws):7.0f} ms")
     print(f"  of which drawing the grid:      {statistics.median(d[1] for d in draws):7.0f} ms")

@@ -74,15 +74,20 @@ def _add_user_commands(users: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the app; on the embedded default database, fill an empty one with the demo first."""
+    """Serve the app, after the first start's work."""
     app = create_app({"DEBUG": True} if args.debug else None)
+    first_start(app)
+    app.run(host=args.host, port=args.port, debug=app.server.config["DEBUG"])
+    return 0
+
+
+def first_start(app) -> None:
+    """Fill an empty embedded default database with the demo and its users; make sure an administrator exists."""
     with app.server.app_context():
         if uses_default_database(app.server.config) and not has_data(engine()):
             _print_report(create_demo(engine()), "first start: created the demo sub-district")
             _print_passwords(create_demo_users(engine()), "demo users")
         _ensure_an_admin(engine())
-    app.run(host=args.host, port=args.port, debug=app.server.config["DEBUG"])
-    return 0
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,57 @@
+"""A demo app served in a thread, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import make_server
+
+from dashboard import create_app
+from dashboard.extensions import engine
+from data.accounts import create_user
+from data.db import writing
+from data.demo import create_demo
+from scripts.chrome import chrome_options
+
+USERNAME = "wall-chart"
+PASSWORD = secrets.token_urlsafe(16)
+DEMO_TODAY = dt.date(2020, 3, 1)
+
+
+class DemoServer:
+    """The app on a fresh demo database in a folder, with one administrator, served on a free loopback port."""
+
+    def __init__(self, folder: Path):
+        self.app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'demo.db'}", "SECRET_KEY": secrets.token_hex(16)})
+        with self.app.server.app_context():
+            create_demo(engine(), today=DEMO_TODAY)
+            with writing(engine()) as conn:
+                create_user(conn, USERNAME, PASSWORD, "admin")
+        self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def engine(self):
+        """The demo database's engine."""
+        with self.app.server.app_context():
+            return engine()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+
+
+def signed_in_chrome(base_url: str, width: int = 1400, height: int = 1000) -> webdriver.Chrome:
+    """A headless Chromium that has signed in through the form."""
+    driver = webdriver.Chrome(options=chrome_options(width, height))
+    driver.get(f"{base_url}/login")
+    driver.find_element(By.ID, "username").send_keys(USERNAME)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "navbar"))
+    return driver
