@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.extensions import engine
 from data.db import writing
@@ -70,6 +71,9 @@ def init_auth(server: Flask) -> None:
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                          PERMANENT_SESSION_LIFETIME=ABSOLUTE_TIMEOUT)
     server.session_interface = HttpsAwareSessions()
+    if server.config["TRUSTED_PROXIES"]:
+        hops = server.config["TRUSTED_PROXIES"]
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     manager = LoginManager(server)
     manager.user_loader(load_signed_in)
     server.before_request(gate)

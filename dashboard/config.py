@@ -7,11 +7,12 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
 DEMO_SECRET_FILE = Path("instance/secret_key")
-ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG")
+ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES")
 DEFAULTS = {
     "DATABASE_URL": DEFAULT_DATABASE_URL,
     "SECRET_KEY": None,
     "DEBUG": False,
+    "TRUSTED_PROXIES": 0,
     "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
 }
@@ -22,6 +23,7 @@ def load_config(overrides: dict | None = None) -> dict:
     config = dict(DEFAULTS)
     config.update({key: os.environ[key] for key in ENV_KEYS if key in os.environ})
     config["DEBUG"] = str(config["DEBUG"]).lower() in ("1", "true", "yes")
+    config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
     config.update(overrides or {})
     return config
 

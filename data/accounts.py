@@ -35,6 +35,9 @@ class Account:
     area_paths: tuple[str, ...]
 
 
+SYSTEM = Account(0, "system", "admin", ())
+
+
 def utcnow() -> dt.datetime:
     """Now, as the naive UTC time the database stores."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

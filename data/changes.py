@@ -9,25 +9,41 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from data.models import Building, BuildingStatusCount, Unit, UnitChange
+from data import queries
+from data.access import authorize
+from data.accounts import Account
+from data.models import Area, Building, BuildingStatusCount, Unit, UnitChange
+from data.validation import InvalidEdit, clean
 
-EDITABLE_FIELDS = (
-    "status", "use", "occupant_name", "head_count", "contact_phone",
-    "quarantine_start", "quarantine_end", "note",
-)
 SOURCES = ("manual", "import", "rule")
 
 
 class StaleEdit(Exception):
-    """A unit changed after the version the editor saw."""
+    """Units changed after the versions their editor saw; `later` lists those changes, oldest first."""
 
-    def __init__(self, unit_ids: list[int]):
+    def __init__(self, unit_ids: list[int], later: list[dict]):
         super().__init__(f"units changed since you loaded them: {unit_ids}")
-        self.unit_ids = unit_ids
+        self.unit_ids, self.later = unit_ids, later
 
 
 class UnknownUnit(LookupError):
     """An edit names a unit that does not exist."""
+
+
+class NotAllowed(PermissionError):
+    """The actor may not edit some of the units."""
+
+    def __init__(self, unit_ids: list[int]):
+        super().__init__(f"not allowed to edit units {unit_ids}")
+        self.unit_ids = unit_ids
+
+
+class UndoRefused(Exception):
+    """Some units of a batch changed after it: undoing would overwrite those later changes."""
+
+    def __init__(self, later: list[dict]):
+        super().__init__(f"changed after this batch: {[change['label'] for change in later]}")
+        self.later = later
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,7 @@ class UnitEdit:
 class ChangeContext:
     """Who changes, from where, and under which batch and request."""
 
-    actor: str
+    actor: Account
     source: str = "manual"
     batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     request_id: str | None = None
@@ -51,28 +67,43 @@ class ChangeContext:
 
 
 def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> list[int]:
-    """Apply edits all or nothing; returns the ids of the units that changed."""
+    """Authorise, check versions, validate, then write every edit or none; returns the ids of the units that changed."""
     if ctx.source not in SOURCES:
         raise ValueError(f"unknown change source {ctx.source!r}")
     unit_ids = [edit.unit_id for edit in edits]
     if len(set(unit_ids)) != len(unit_ids):
         raise ValueError("a batch may change each unit once")
     current = _lock_units(conn, unit_ids)
-    _check_versions(edits, current)
+    _check_allowed(ctx.actor, current)
+    _check_versions(conn, edits, current)
+    values = _clean_all(conn, edits, current)
     changed = []
     for edit in edits:
-        before, after = _diff(current[edit.unit_id], edit.values)
+        before, after = _diff(current[edit.unit_id], values[edit.unit_id])
         if after:
             _write_change(conn, current[edit.unit_id], before, after, ctx)
             changed.append(edit.unit_id)
-    _apply_count_deltas(conn, _status_deltas(edits, current))
+    _apply_count_deltas(conn, _status_deltas(values, current))
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
 
 
+def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext) -> list[int]:
+    """Revert every unit of a batch, as one new batch; refused when any of them changed since."""
+    changes = [dict(row._mapping) for row in conn.execute(select(UnitChange.__table__).where(UnitChange.batch_id == batch_id))]
+    if not changes:
+        raise LookupError(f"no batch {batch_id}")
+    edits = [UnitEdit(change["unit_id"], change["data_before"], seen_version=change["unit_version"]) for change in changes]
+    try:
+        return apply_edits(conn, edits, ctx)
+    except StaleEdit as stale:
+        raise UndoRefused(stale.later) from None
+
+
 def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
-    """Current rows of the units, locked for update where the database can."""
-    query = select(Unit.__table__).where(Unit.id.in_(unit_ids)).with_for_update()
+    """Current rows of the units with their area path, locked for update where the database can."""
+    query = (select(Unit.__table__, Area.path.label("area_path")).join(Building, Building.id == Unit.building_id)
+             .join(Area, Area.id == Building.area_id).where(Unit.id.in_(unit_ids)).with_for_update(of=Unit.__table__))
     rows = {row.id: dict(row._mapping) for row in conn.execute(query)}
     missing = sorted(set(unit_ids) - rows.keys())
     if missing:
@@ -80,18 +111,35 @@ def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
     return rows
 
 
-def _check_versions(edits: list[UnitEdit], current: dict[int, dict]) -> None:
-    """Refuse the whole batch when any unit moved past the version its editor saw."""
-    stale = [e.unit_id for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version]
-    if stale:
-        raise StaleEdit(stale)
+def _check_allowed(actor: Account, current: dict[int, dict]) -> None:
+    """Refuse the whole batch when the actor may not edit any of its units."""
+    refused = sorted(unit_id for unit_id, row in current.items() if not authorize(actor, "edit", row))
+    if refused:
+        raise NotAllowed(refused)
+
+
+def _check_versions(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> None:
+    """Refuse the whole batch when any unit moved past the version its editor saw, saying who changed what."""
+    seen = {e.unit_id: e.seen_version for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version}
+    if seen:
+        raise StaleEdit(sorted(seen), queries.changes_since(conn, seen))
+
+
+def _clean_all(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> dict[int, dict]:
+    """Typed values of every edit, or InvalidEdit with every error of every unit."""
+    catalogue = {status["code"]: status for status in queries.statuses(conn)}
+    values, errors = {}, {}
+    for edit in edits:
+        values[edit.unit_id], problems = clean(current[edit.unit_id], edit.values, catalogue)
+        if problems:
+            errors[edit.unit_id] = problems
+    if errors:
+        raise InvalidEdit(errors)
+    return values
 
 
 def _diff(row: dict, values: dict) -> tuple[dict, dict]:
     """The before and after values of the fields an edit really changes."""
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"fields that cannot be edited: {sorted(unknown)}")
     after = {name: value for name, value in values.items() if row[name] != value}
     return {name: row[name] for name in after}, after
 
@@ -100,8 +148,8 @@ def _write_change(conn: Connection, row: dict, before: dict, after: dict, ctx: C
     """Insert the change row and update the unit, bumping its version."""
     conn.execute(insert(UnitChange), [{
         "unit_id": row["id"], "building_id": row["building_id"], "changed_at": ctx.at,
-        "actor": ctx.actor, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
-        "status_before": row["status"], "status_after": after.get("status", row["status"]),
+        "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
+        "status_before": row["status"], "status_after": after.get("status", row["status"]), "unit_version": row["version"] + 1,
         "data_before": _jsonable(before), "data_after": _jsonable(after),
     }])
     since = {"status_since": ctx.at} if "status" in after else {}
@@ -113,11 +161,11 @@ def _jsonable(values: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
 
 
-def _status_deltas(edits: list[UnitEdit], current: dict[int, dict]) -> Counter:
+def _status_deltas(values: dict[int, dict], current: dict[int, dict]) -> Counter:
     """Net change of each (building, status) count caused by the edits."""
     deltas: Counter = Counter()
-    for edit in edits:
-        row, new = current[edit.unit_id], edit.values.get("status")
+    for unit_id, unit_values in values.items():
+        row, new = current[unit_id], unit_values.get("status")
         if new is not None and new != row["status"]:
             deltas[(row["building_id"], row["status"])] -= 1
             deltas[(row["building_id"], new)] += 1

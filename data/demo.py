@@ -50,7 +50,7 @@ UNIT_COLUMNS = ("id", "building_id", "entrance_id", "floor_id", "position", "lab
                 "head_count", "contact_phone", "status", "status_since", "quarantine_start", "quarantine_end",
                 "note", "version", "verified_at", "verified_by", "verified_source")
 CHANGE_COLUMNS = ("id", "unit_id", "building_id", "changed_at", "actor", "source", "batch_id",
-                  "status_before", "status_after", "data_before", "data_after")
+                  "status_before", "status_after", "unit_version", "data_before", "data_after")
 
 
 @dataclass
@@ -332,13 +332,13 @@ def _occupant(rng: random.Random, use: str) -> tuple[str, int, str]:
 def _change_rows(ids: Ids, rng: random.Random, unit_id: int, building_id: int, events: list[dict]) -> list[tuple]:
     """Change rows for a unit's events; the first one (the ledger import) has no before."""
     rows, before = [], None
-    for event in events:
+    for version, event in enumerate(events, start=1):
         after = {"status": event["status"]}
         if "quarantine" in event:
             after.update(quarantine_start=event["quarantine"][0].isoformat(), quarantine_end=event["quarantine"][1].isoformat())
         batch = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         rows.append((ids.take("change"), unit_id, building_id, event["at"], event["actor"], event["source"], batch,
-                     before, event["status"], json.dumps({"status": before} if before else {}), json.dumps(after, ensure_ascii=False)))
+                     before, event["status"], version, json.dumps({"status": before} if before else {}), json.dumps(after, ensure_ascii=False)))
         before = event["status"]
     return rows
 

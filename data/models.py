@@ -94,6 +94,11 @@ class Status(Base):
     pattern: Mapped[str] = mapped_column(String(16), default="solid")
     sort_order: Mapped[int] = mapped_column(Integer)
     applies_to: Mapped[list[str]] = mapped_column(JSON)
+    # A dated status (home quarantine) needs a start and an end; the end defaults to start + default_days,
+    # and once it has passed the unit waits for someone to confirm `expires_to`.
+    requires_dates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    default_days: Mapped[int | None] = mapped_column(Integer)
+    expires_to: Mapped[str | None] = mapped_column(String(32))
 
 
 class Unit(Base):
@@ -137,6 +142,7 @@ class UnitChange(Base):
     request_id: Mapped[str | None] = mapped_column(String(36))
     status_before: Mapped[str | None] = mapped_column(String(32))
     status_after: Mapped[str | None] = mapped_column(String(32))
+    unit_version: Mapped[int | None] = mapped_column(Integer)
     data_before: Mapped[dict] = mapped_column(JSON)
     data_after: Mapped[dict] = mapped_column(JSON)
 

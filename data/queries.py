@@ -108,6 +108,15 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
     ))
 
 
+def changes_since(conn: Connection, seen_versions: dict[int, int]) -> list[dict]:
+    """Changes of units made after the versions someone saw, with the unit's label, oldest first."""
+    rows = conn.execute(
+        select(UnitChange.__table__, Unit.label).join(Unit, Unit.id == UnitChange.unit_id)
+        .where(UnitChange.unit_id.in_(seen_versions)).order_by(UnitChange.changed_at, UnitChange.id)
+    )
+    return [dict(r._mapping) for r in rows if (r.unit_version or 0) > seen_versions[r.unit_id]]
+
+
 def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:
     """Units by status in an area's whole subtree, from the maintained per-building counts."""
     prefix = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text
 
 from data import queries
 from data.db import make_engine, upgrade
+from data.accounts import SYSTEM, Account
 from data.changes import ChangeContext, StaleEdit, UnitEdit, UnknownUnit, apply_edits, recount
 from data.demo import clear, create_demo, has_data
 from data.models import Area, Base, Building, BuildingStatusCount, Floor, Status, Unit, UnitChange
@@ -125,7 +126,7 @@ def test_scaled_demo_adds_subdistricts(engine):
         ids_after = conn.execute(select(func.max(UnitChange.id))).scalar_one()
     assert subdistricts >= 3
     with engine.begin() as conn:
-        apply_edits(conn, [UnitEdit(1, {"note": "sequence moved past loaded ids"})], ChangeContext(actor="t"))
+        apply_edits(conn, [UnitEdit(1, {"note": "sequence moved past loaded ids"})], ChangeContext(actor=SYSTEM))
         assert conn.execute(select(func.max(UnitChange.id))).scalar_one() == ids_after + 1
 
 
@@ -149,7 +150,7 @@ def test_status_change_writes_history_counts_version_and_revision(demo_engine):
         revision = conn.execute(select(Building.revision).where(Building.id == unit["building_id"])).scalar_one()
         edit = UnitEdit(unit["id"], {"status": "quarantined", "quarantine_start": dt.date(2020, 3, 1),
                                      "quarantine_end": dt.date(2020, 3, 15)}, seen_version=unit["version"])
-        changed = apply_edits(conn, [edit], ChangeContext(actor="王芳", batch_id="b-1", request_id="r-1"))
+        changed = apply_edits(conn, [edit], ChangeContext(actor=Account(9, "王芳", "staff", ("/1/",)), batch_id="b-1", request_id="r-1"))
     with demo_engine.connect() as conn:
         after = queries.unit(conn, unit["id"])
         history = queries.unit_history(conn, unit["id"])
@@ -172,7 +173,7 @@ def test_stale_edit_is_refused_and_changes_nothing(demo_engine):
     edits = [UnitEdit(first["id"], {"status": "vacant"}, seen_version=first["version"]),
              UnitEdit(second["id"], {"status": "vacant"}, seen_version=second["version"] - 1)]
     with pytest.raises(StaleEdit) as refused, demo_engine.begin() as conn:
-        apply_edits(conn, edits, ChangeContext(actor="t"))
+        apply_edits(conn, edits, ChangeContext(actor=SYSTEM))
     assert refused.value.unit_ids == [second["id"]]
     with demo_engine.connect() as conn:
         assert queries.unit(conn, first["id"])["status"] == "healthy"
@@ -182,19 +183,19 @@ def test_stale_edit_is_refused_and_changes_nothing(demo_engine):
 def test_bad_edits_are_refused(demo_engine):
     with demo_engine.begin() as conn:
         with pytest.raises(UnknownUnit):
-            apply_edits(conn, [UnitEdit(10**9, {"note": "x"})], ChangeContext(actor="t"))
+            apply_edits(conn, [UnitEdit(10**9, {"note": "x"})], ChangeContext(actor=SYSTEM))
         with pytest.raises(ValueError, match="cannot be edited"):
-            apply_edits(conn, [UnitEdit(1, {"version": 99})], ChangeContext(actor="t"))
+            apply_edits(conn, [UnitEdit(1, {"version": 99})], ChangeContext(actor=SYSTEM))
         with pytest.raises(ValueError, match="source"):
-            apply_edits(conn, [UnitEdit(1, {"note": "x"})], ChangeContext(actor="t", source="magic"))
+            apply_edits(conn, [UnitEdit(1, {"note": "x"})], ChangeContext(actor=SYSTEM, source="magic"))
         with pytest.raises(ValueError, match="once"):
-            apply_edits(conn, [UnitEdit(1, {"status": "vacant"}), UnitEdit(1, {"status": "healthy"})], ChangeContext(actor="t"))
+            apply_edits(conn, [UnitEdit(1, {"status": "vacant"}), UnitEdit(1, {"status": "healthy"})], ChangeContext(actor=SYSTEM))
 
 
 def test_unchanged_values_write_nothing(demo_engine):
     with demo_engine.begin() as conn:
         unit = first_unit(conn, "vacant")
-        assert apply_edits(conn, [UnitEdit(unit["id"], {"status": "vacant"})], ChangeContext(actor="t")) == []
+        assert apply_edits(conn, [UnitEdit(unit["id"], {"status": "vacant"})], ChangeContext(actor=SYSTEM)) == []
         assert queries.unit(conn, unit["id"])["version"] == unit["version"]
 
 

@@ -163,6 +163,13 @@ def test_session_cookie_flags(app):
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def test_behind_a_trusted_proxy_https_cookies_are_secure(database_url):
+    proxied = demo_app(database_url, TRUSTED_PROXIES=1).server.test_client()
+    response = proxied.post("/login", data={"username": "staff", "password": PASSWORD},
+                            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.7"})
+    assert response.status_code == 302 and "Secure" in response.headers["Set-Cookie"]
+
+
 def test_a_cookie_replayed_after_sign_out_is_refused(app, client_as):
     staff = client_as("staff")
     cookie = staff.get_cookie("session")
