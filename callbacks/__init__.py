@@ -1,10 +1,11 @@
 """Callbacks, registered explicitly per app (never with the process-global @dash.callback)."""
 from dash import Dash
 
-from callbacks import building, overview
+from callbacks import building, editing, overview
 
 
 def register(app: Dash) -> None:
     """Register every page's callbacks on the app."""
     overview.register(app)
     building.register(app)
+    editing.register(app)

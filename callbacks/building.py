@@ -9,7 +9,7 @@ from data.db import writing
 from data import queries
 from data.access import authorize, redact_change, redact_unit
 from data.accounts import log_personal_view
-from layouts import building, unit_panel
+from layouts import building, edit_form, recent_changes, unit_panel
 from layouts.common import message_page
 from layouts.grid import grid_payload
 
@@ -22,14 +22,24 @@ def page(building_id=None, unit=None, **_query):
         if found is None or not authorize(account, "view", found):
             return message_page("Building not found", f"There is no building {building_id} that you may see.")
         statuses = queries.statuses(conn)
-        entrances, floors = queries.building_layout(conn, number)
-        payload = grid_payload(found, statuses, entrances, floors, queries.building_units(conn, number))
+        payload, legend, recent = building_parts(conn, account, found, statuses)
         selected = positive_int(unit)
         return building.page(
             found, queries.area_trail(conn, found["area_id"]), statuses,
             queries.status_counts(conn, [number])[number], payload, selected,
-            _panel(conn, account, selected, found, statuses) if selected else unit_panel.empty(),
+            panel_for(conn, account, selected, found, statuses) if selected else unit_panel.empty(), recent,
         )
+
+
+def building_parts(conn, account, found: dict, statuses: list[dict]) -> tuple[dict, list, object]:
+    """What changes when a unit changes: the grid payload, the legend and the recent changes."""
+    number = found["id"]
+    entrances, floors = queries.building_layout(conn, number)
+    payload = grid_payload(found, statuses, entrances, floors, queries.building_units(conn, number))
+    legend = building.legend_items(statuses, queries.status_counts(conn, [number])[number])
+    by_code = {status["code"]: status for status in statuses}
+    recent = recent_changes.recent(queries.recent_batches(conn, number), by_code, authorize(account, "edit", found))
+    return payload, legend, recent
 
 
 def show_unit(unit_id, building_id):
@@ -41,11 +51,11 @@ def show_unit(unit_id, building_id):
         found = queries.building(conn, building_number) if building_number else None
         if unit is None or found is None or not authorize(account, "view", found):
             return unit_panel.not_found(unit_id)
-        return _panel(conn, account, unit, found, queries.statuses(conn))
+        return panel_for(conn, account, unit, found, queries.statuses(conn))
 
 
-def _panel(conn, account, unit_id: int, building: dict, statuses: list[dict]):
-    """The panel of a unit of this building, personal data shown only to those who need it (and logged)."""
+def panel_for(conn, account, unit_id: int, building: dict, statuses: list[dict], values=None, errors=None, notice=None):
+    """The panel of a unit of this building: the edit form for editors, personal data only for those who need it."""
     unit = queries.unit(conn, unit_id)
     if unit is None or unit["building_id"] != building["id"]:
         return unit_panel.not_found(unit_id)
@@ -54,7 +64,8 @@ def _panel(conn, account, unit_id: int, building: dict, statuses: list[dict]):
         _log_view(account.id, unit_id)
     else:
         unit, history = redact_unit(unit), [redact_change(change) for change in history]
-    return unit_panel.panel(unit, {status["code"]: status for status in statuses}, history)
+    editor = edit_form.form(unit, statuses, values, errors) if authorize(account, "edit", building) else None
+    return unit_panel.panel(unit, {status["code"]: status for status in statuses}, history, editor, notice)
 
 
 def _log_view(user_id: int, unit_id: int) -> None:

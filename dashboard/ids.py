@@ -23,3 +23,25 @@ def legend_item(status: str) -> dict:
 
 
 ALL_LEGEND_ITEMS = legend_item(ALL)
+
+EDIT_FIELDS = ("status", "use", "occupant_name", "head_count", "contact_phone", "quarantine_start", "quarantine_end", "note")
+EDIT_SEEN = "edit-seen"
+EDIT_SAVE = "edit-save"
+RECENT_CHANGES = "recent-changes"
+REVISION_SEEN = "revision-seen"
+REFRESH = "refresh"
+ACTION_MESSAGE = "action-message"
+UNDO = "undo-batch"
+
+
+def edit_field(name: str) -> str:
+    """The input of one field of the unit edit form."""
+    return f"edit-{name.replace('_', '-')}"
+
+
+def undo_button(batch_id: str) -> dict:
+    """The undo button of one batch of changes."""
+    return {"type": UNDO, "batch": batch_id}
+
+
+ALL_UNDO_BUTTONS = undo_button(ALL)

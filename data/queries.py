@@ -10,6 +10,7 @@ from data.models import Area, Building, BuildingStatusCount, Entrance, Floor, St
 
 OVERVIEW_LIMIT = 300
 HISTORY_LIMIT = 50
+RECENT_LIMIT = 12
 
 
 def statuses(conn: Connection) -> list[dict]:
@@ -106,6 +107,30 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
         select(UnitChange.__table__).where(UnitChange.unit_id == unit_id)
         .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit)
     ))
+
+
+def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT) -> list[dict]:
+    """A building's latest batches of changes, newest first: time, actor, source, unit labels and status moves."""
+    rows = conn.execute(
+        select(UnitChange.batch_id, UnitChange.changed_at, UnitChange.actor, UnitChange.source,
+               UnitChange.status_before, UnitChange.status_after, Unit.label)
+        .join(Unit, Unit.id == UnitChange.unit_id).where(UnitChange.building_id == building_id)
+        .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50)
+    )
+    batches: dict[str, dict] = {}
+    for row in rows:
+        batch = batches.setdefault(row.batch_id, {"batch_id": row.batch_id, "changed_at": row.changed_at, "actor": row.actor,
+                                                  "source": row.source, "labels": [], "moves": []})
+        batch["labels"].append(row.label)
+        move = (row.status_before, row.status_after)
+        if row.status_before != row.status_after and move not in batch["moves"]:
+            batch["moves"].append(move)
+    return list(batches.values())[:limit]
+
+
+def batch_buildings(conn: Connection, batch_id: str) -> set[int]:
+    """The buildings whose units a batch changed."""
+    return set(conn.execute(select(UnitChange.building_id).where(UnitChange.batch_id == batch_id).distinct()).scalars())
 
 
 def changes_since(conn: Connection, seen_versions: dict[int, int]) -> list[dict]:

@@ -28,8 +28,9 @@ def clean(row: dict, raw: dict, catalogue: dict[str, dict]) -> tuple[dict, dict[
             values[name] = _CLEANERS[name](value, catalogue) if name in _CLEANERS else _refuse(name)
         except ValueError as problem:
             errors[name] = str(problem)
-    if not errors:
+    if not {"status", "use"} & errors.keys():
         _check_status_fits_use(row, values, catalogue, errors)
+    if not {"status", *DATE_FIELDS} & errors.keys():
         _check_dates(row, values, catalogue, errors)
     return values, errors
 

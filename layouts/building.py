@@ -8,8 +8,11 @@ from dashboard import ids
 from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
 
 
+REFRESH_MS = 3_000
+
+
 def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[str, int], payload: dict,
-         selected_unit: int | None, panel) -> html.Div:
+         selected_unit: int | None, panel, recent) -> html.Div:
     """The whole building page; the grid itself is drawn in the browser from the payload."""
     total = sum(counts.values())
     return html.Div([
@@ -25,9 +28,15 @@ def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[s
                 html.P(id=ids.GRID_SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
                 html.Div(id=ids.GRID_HOST, className="grid-host", **{"data-target": ids.SELECTED_UNIT}),
             ], lg=8, xl=9),
-            dbc.Col(html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"), lg=4, xl=3),
+            dbc.Col([
+                html.Div(id=ids.ACTION_MESSAGE, **{"aria-live": "polite"}),
+                html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"),
+            ], lg=4, xl=3),
         ], className="g-3"),
+        html.Section([html.H2("Recent changes", className="h6 mt-3"), html.Div(recent, id=ids.RECENT_CHANGES)]),
         dcc.Store(id=ids.GRID_DATA, data=payload),
+        dcc.Store(id=ids.REVISION_SEEN, data=payload["revision"]),
+        dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
         dcc.Store(id=ids.BUILDING_ID, data=building["id"]),
         dcc.Store(id=ids.SELECTED_UNIT, data=selected_unit),
     ])
@@ -42,8 +51,14 @@ def breadcrumbs(trail: list[dict], current: str) -> html.Nav:
 
 
 def legend(statuses: list[dict], counts: dict[str, int]) -> html.Div:
-    """One button per status with its count; clicking one highlights its units on the grid."""
-    return html.Div([
+    """The legend: click an entry to highlight its units on the grid."""
+    return html.Div(legend_items(statuses, counts), id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
+                    **{"aria-label": "Legend: click to highlight"})
+
+
+def legend_items(statuses: list[dict], counts: dict[str, int]) -> list:
+    """One button per status with its count, and the note on bold labels."""
+    return [
         html.Button(
             [html.Span(s["text_code"], className=f"legend-swatch pat-{s['pattern']}",
                        style={"backgroundColor": safe_colour(s["color"]), "color": ink(s["color"])}),
@@ -52,6 +67,5 @@ def legend(statuses: list[dict], counts: dict[str, int]) -> html.Div:
             **{"data-status": s["code"]},
         )
         for s in statuses
-    ] + [html.Span("Bold label: firm and home (企住一体)", className="legend-note")],
-        id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2", **{"aria-label": "Legend: click to highlight"})
+    ] + [html.Span("Bold label: firm and home (企住一体)", className="legend-note")]
 

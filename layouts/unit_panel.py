@@ -7,7 +7,7 @@ from dash import html
 from layouts.common import USE_LABELS, status_chip, when
 
 SOURCE_LABELS = {"manual": "by hand", "import": "ledger import", "rule": "automatic rule"}
-FIELD_LABELS = {"use": "use", "occupant_name": "occupant", "head_count": "head count", "contact_phone": "phone",
+FIELD_LABELS = {"status": "status", "use": "use", "occupant_name": "occupant", "head_count": "head count", "contact_phone": "phone",
                 "quarantine_start": "quarantine start", "quarantine_end": "quarantine end", "note": "note"}
 
 
@@ -27,16 +27,19 @@ def not_found(unit_id) -> dbc.Card:
     ]), color="warning", outline=True)
 
 
-def panel(unit: dict, statuses: dict[str, dict], history: list[dict]) -> html.Div:
-    """All fields of a unit and its history."""
+def panel(unit: dict, statuses: dict[str, dict], history: list[dict], editor=None, notice=None) -> html.Div:
+    """All fields of a unit (or, for editors, the edit form) and its history, under an optional notice."""
     status = statuses[unit["status"]]
     title = html.Span(unit["label"], className="fw-bold" if unit["use"] == "mixed" else None)
     return html.Div(dbc.Card([
         dbc.CardHeader(html.H2(["Unit ", title, html.Small(f" · {unit['entrance_name']} · floor {unit['floor_label']}",
                                                             className="text-muted")], className="h5 mb-0")),
         dbc.CardBody([
+            notice,
             html.Div(status_chip(status), className="mb-2"),
-            html.Dl(_fields(unit), className="row small mb-2 unit-fields"),
+            editor if editor is not None else html.Dl(_fields(unit), className="row small mb-2 unit-fields"),
+            html.P(f"Version {unit['version']} · last verified {_verified(unit)}", className="small text-muted mb-0")
+            if editor is not None else None,
             html.H3("History", className="h6 mt-3"),
             history_list(history, statuses),
         ]),
@@ -46,14 +49,18 @@ def panel(unit: dict, statuses: dict[str, dict], history: list[dict]) -> html.Di
 def _fields(unit: dict) -> list:
     """Label/value pairs of a unit's fields."""
     quarantine = f"{when(unit['quarantine_start'])} → {when(unit['quarantine_end'])}" if unit["quarantine_start"] else "—"
-    verified = f"{when(unit['verified_at'])} by {unit['verified_by']} ({unit['verified_source']})" if unit["verified_at"] else "never"
     pairs = [
         ("Use", USE_LABELS[unit["use"]]), ("Status since", when(unit["status_since"])),
         ("Occupant", unit["occupant_name"] or "—"), ("Head count", unit["head_count"]),
         ("Phone", unit["contact_phone"] or "—"), ("Quarantine", quarantine),
-        ("Note", unit["note"] or "—"), ("Last verified", verified), ("Version", unit["version"]),
+        ("Note", unit["note"] or "—"), ("Last verified", _verified(unit)), ("Version", unit["version"]),
     ]
     return [item for name, value in pairs for item in (html.Dt(name, className="col-5"), html.Dd(value, className="col-7 mb-1"))]
+
+
+def _verified(unit: dict) -> str:
+    """When, by whom and how the unit was last verified."""
+    return f"{when(unit['verified_at'])} by {unit['verified_by']} ({unit['verified_source']})" if unit["verified_at"] else "never"
 
 
 def history_list(history: list[dict], statuses: dict[str, dict]) -> html.Ol:

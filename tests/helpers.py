@@ -53,3 +53,20 @@ def open_page(client, path: str, search: str = ""):
                              [("_pages_location", "pathname", path), ("_pages_location", "search", search)])
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]["_pages_content"]["children"]
+
+
+def callback_request(key: str, entry: dict, value_for) -> dict:
+    """The JSON body dash-renderer would send for a callback of app.callback_map."""
+    names = key[2:-2].split("...") if key.startswith("..") else [key]
+    outputs = [dict(zip(("id", "property"), name.rsplit(".", 1))) for name in names]
+    def items(kind):
+        return [{"id": i["id"], "property": i["property"], "value": value_for(i["id"], i["property"])} for i in entry[kind]]
+    inputs = items("inputs")
+    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
+            "state": items("state"), "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+
+
+def post_json(client, body: dict, **headers):
+    """POST a callback body."""
+    return client.post("/_dash-update-component", data=json.dumps(body),
+                       headers={"Content-Type": "application/json", **headers})

@@ -72,7 +72,7 @@ def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():
 def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
     payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS)
     trail = [{"id": 1, "kind": "city", "name": "北京市"}, {"id": 4, "kind": "workstation", "name": "第一楼宇工作站"}]
-    page = building.page(BUILDING, trail, STATUSES, {"healthy": 2, "quarantined": 1}, payload, None, unit_panel.empty())
+    page = building.page(BUILDING, trail, STATUSES, {"healthy": 2, "quarantined": 1}, payload, None, unit_panel.empty(), "none yet")
     assert by_id(page, ids.GRID_DATA).data is payload
     assert by_id(page, ids.BUILDING_ID).data == 7
     assert by_id(page, ids.SELECTED_UNIT).data is None

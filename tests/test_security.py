@@ -14,7 +14,7 @@ from dashboard.extensions import engine
 from data import queries
 from data.models import Building, PersonalDataView, Unit, UserSession
 from tests.conftest import PASSWORD, TEST_SECRET, demo_app, sign_in
-from tests.helpers import open_page, post_callback, text_of
+from tests.helpers import callback_request, open_page, post_callback, post_json, text_of
 
 PHONE = re.compile(r"1[3-9]\d{9}")
 OUTSIDE_STAFF_AREA = 12  # a building of the second workstation; "staff" covers only the first (area 4)
@@ -31,23 +31,6 @@ def units_of(app, building_id: int) -> list[dict]:
     with database(app).connect() as conn:
         unit_ids = conn.execute(select(Unit.id).where(Unit.building_id == building_id).order_by(Unit.id)).scalars()
         return [queries.unit(conn, unit_id) for unit_id in unit_ids]
-
-
-def callback_request(key: str, entry: dict, value_for) -> dict:
-    """The JSON body dash-renderer would send for a callback of app.callback_map."""
-    names = key[2:-2].split("...") if key.startswith("..") else [key]
-    outputs = [dict(zip(("id", "property"), name.rsplit(".", 1))) for name in names]
-    def items(kind):
-        return [{"id": i["id"], "property": i["property"], "value": value_for(i["id"], i["property"])} for i in entry[kind]]
-    inputs = items("inputs")
-    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-            "state": items("state"), "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
-
-
-def post_json(client, body: dict, **headers):
-    """POST a callback body."""
-    return client.post("/_dash-update-component", data=json.dumps(body),
-                       headers={"Content-Type": "application/json", **headers})
 
 
 def test_anonymous_users_get_only_the_sign_in_page(anonymous):

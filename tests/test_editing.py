@@ -1,0 +1,173 @@
+"""Editing through the Flask test client: save, errors, conflicts, undo, live refresh (both backends)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from dashboard import ids
+from dashboard.extensions import engine
+from data import queries
+from data.models import Unit, UnitChange
+from tests.helpers import callback_request, post_json, text_of
+
+BUILDING = 1  # a mixed building of the first workstation, which "staff" covers
+
+
+def database(app):
+    """The app's engine, outside a request."""
+    with app.server.app_context():
+        return engine()
+
+
+def a_home(app, status: str = "healthy") -> dict:
+    """A home of the building with a status, as stored."""
+    with database(app).connect() as conn:
+        unit_id = conn.execute(select(Unit.id).where(Unit.building_id == BUILDING, Unit.use == "home", Unit.status == status)
+                               .order_by(Unit.id)).first()[0]
+        return queries.unit(conn, unit_id)
+
+
+def save_key(app) -> tuple[str, dict]:
+    """The save callback's key and entry in the callback map."""
+    return next((k, e) for k, e in app.callback_map.items() if e["inputs"][0]["id"] == ids.EDIT_SAVE)
+
+
+def save(app, client, unit: dict, version: int | None = None, building: int = BUILDING, **changes):
+    """POST the edit form of a unit with some fields changed; returns (status code, JSON response or None)."""
+    values = {name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS}
+    values.update(changes)
+    by_id = {ids.edit_field(name): value for name, value in values.items()}
+    seen = {"unit": unit["id"], "version": unit["version"] if version is None else version}
+    key, entry = save_key(app)
+    def value_for(component, _prop):
+        return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building}.get(component, by_id.get(component))
+    response = post_json(client, callback_request(key, entry, value_for))
+    return response.status_code, (response.get_json() if response.status_code == 200 else None)
+
+
+def part(response: dict, component: str):
+    """One output of a callback response."""
+    return next(value for key, value in response["response"].items() if key == component)
+
+
+def test_staff_save_a_status_and_the_building_follows(app, client_as):
+    unit = a_home(app)
+    code, response = save(app, client_as("staff"), unit, status="quarantined", quarantine_start="2020-03-01",
+                          quarantine_end="", note="called, needs groceries")
+    assert code == 200
+    assert "Saved." in text_of(part(response, ids.UNIT_PANEL)["children"])
+    payload = part(response, ids.GRID_DATA)["data"]
+    assert payload["revision"] == part(response, ids.REVISION_SEEN)["data"] > 0
+    with database(app).connect() as conn:
+        after = queries.unit(conn, unit["id"])
+        change = queries.unit_history(conn, unit["id"])[0]
+    assert (after["status"], str(after["quarantine_end"]), after["version"]) == ("quarantined", "2020-03-15", unit["version"] + 1)
+    assert (change["actor"], change["source"]) == ("staff", "manual") and change["request_id"]
+
+
+def test_invalid_input_shows_errors_by_field_and_saves_nothing(app, client_as):
+    unit = a_home(app)
+    code, response = save(app, client_as("staff"), unit, status="quarantined", quarantine_start="", head_count="lots",
+                          note="keep me")
+    panel = json.dumps(part(response, ids.UNIT_PANEL))
+    assert code == 200 and "required for Home quarantine" in panel and "a whole number" in panel and "keep me" in panel
+    assert ids.GRID_DATA not in response["response"]
+    with database(app).connect() as conn:
+        assert queries.unit(conn, unit["id"])["version"] == unit["version"]
+
+
+def test_a_stale_save_reports_the_other_change_and_keeps_the_input(app, client_as):
+    unit = a_home(app)
+    assert save(app, client_as("admin"), unit, note="first")[0] == 200
+    code, response = save(app, client_as("staff"), unit, note="second, typed meanwhile")
+    panel = json.dumps(part(response, ids.UNIT_PANEL), ensure_ascii=False)
+    assert code == 200 and "Someone saved this unit" in panel and "admin" in panel and "second, typed meanwhile" in panel
+    assert f'"version": {unit["version"] + 1}' in panel
+    with database(app).connect() as conn:
+        assert queries.unit(conn, unit["id"])["note"] == "first"
+
+
+def test_forged_saves_change_nothing(app, client_as):
+    unit = a_home(app)
+    assert "may not change" in json.dumps(save(app, client_as("leader"), unit, note="leader")[1])
+    assert save(app, client_as("staff"), unit, building=12, note="wrong building")[0] == 204
+    with database(app).connect() as conn:
+        outside = queries.unit(conn, conn.execute(select(Unit.id).where(Unit.building_id == 12)).first()[0])
+    assert "may not change" in json.dumps(save(app, client_as("staff"), outside, building=BUILDING, note="x")[1])
+    assert save(app, client_as("staff"), unit, version="1")[0] == 204
+    with database(app).connect() as conn:
+        assert queries.unit(conn, unit["id"])["version"] == unit["version"]
+        assert queries.unit(conn, outside["id"])["version"] == outside["version"]
+
+
+def undo(app, client, batch_id: str, building: int = BUILDING):
+    """POST the undo button of a batch."""
+    button = {"batch": batch_id, "type": ids.UNDO}
+    body = {"output": f"..{ids.ACTION_MESSAGE}.children", "outputs": [{"id": ids.ACTION_MESSAGE, "property": "children"}],
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": ids.BUILDING_ID, "property": "data", "value": building}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    key = next(k for k, e in app.callback_map.items() if ids.UNDO in e["inputs"][0]["id"])
+    body["output"], body["outputs"] = key, [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in key[2:-2].split("...")]
+    response = post_json(client, body)
+    return response.status_code, (response.get_json() if response.status_code == 200 else None)
+
+
+def last_batch(app, unit_id: int) -> str:
+    """The batch of a unit's newest change."""
+    with database(app).connect() as conn:
+        return conn.execute(select(UnitChange.batch_id).where(UnitChange.unit_id == unit_id)
+                            .order_by(UnitChange.id.desc())).first()[0]
+
+
+def test_undo_restores_a_batch_and_refuses_when_a_unit_moved_since(app, client_as):
+    staff, unit = client_as("staff"), a_home(app)
+    save(app, staff, unit, status="vacant")
+    code, response = undo(app, staff, last_batch(app, unit["id"]))
+    assert code == 200 and "Undone: 1 unit(s)" in json.dumps(response)
+    with database(app).connect() as conn:
+        assert queries.unit(conn, unit["id"])["status"] == "healthy"
+    save(app, staff, a_home(app), status="vacant")
+    moved = a_home(app, "vacant")
+    batch = last_batch(app, moved["id"])
+    save(app, client_as("admin"), moved, note="changed later")
+    assert "Not undone" in json.dumps(undo(app, staff, batch)[1], ensure_ascii=False)
+    assert "cannot be undone here" in json.dumps(undo(app, staff, batch, building=4)[1])
+    assert "may not undo" in json.dumps(undo(app, client_as("leader"), batch)[1])
+
+
+def test_every_write_callback_refuses_a_stale_version(app, client_as):
+    writes = {e["callback"].__wrapped__.__name__ for e in app.callback_map.values()
+              if "callback" in e and e["callback"].__wrapped__.__module__ == "callbacks.editing"} - {"refresh"}
+    staff, unit = client_as("staff"), a_home(app)
+    save(app, staff, unit, status="vacant")
+    batch = last_batch(app, unit["id"])
+    with database(app).connect() as conn:
+        save(app, client_as("admin"), queries.unit(conn, unit["id"]), note="later")
+    refusals = {
+        "save_unit": lambda: "Someone saved this unit" in json.dumps(save(app, staff, unit, note="stale")[1]),
+        "undo": lambda: "Not undone" in json.dumps(undo(app, staff, batch)[1]),
+    }
+    assert writes == set(refusals), "every write callback needs a stale-version check here"
+    assert all(refuse() for refuse in refusals.values())
+
+
+def refresh(app, client, revision):
+    """POST the live-refresh tick."""
+    key, entry = next((k, e) for k, e in app.callback_map.items() if e["inputs"][0]["id"] == ids.REFRESH)
+    values = {ids.REFRESH: 5, ids.BUILDING_ID: BUILDING, ids.REVISION_SEEN: revision}
+    return post_json(client, callback_request(key, entry, lambda i, p: values.get(i)))
+
+
+def test_live_refresh_sends_nothing_until_the_building_changes(app, client_as):
+    leader = client_as("leader")
+    with database(app).connect() as conn:
+        revision = queries.building(conn, BUILDING)["revision"]
+    idle = refresh(app, leader, revision)
+    assert idle.status_code == 204 and idle.get_data() == b""
+    save(app, client_as("staff"), a_home(app), status="vacant")
+    changed = refresh(app, leader, revision).get_json()["response"]
+    assert changed[ids.REVISION_SEEN]["data"] == revision + 1
+    assert "staff" in json.dumps(changed[ids.RECENT_CHANGES], ensure_ascii=False)
+    assert refresh(app, client_as("staff2"), revision).status_code == 204
