@@ -21,12 +21,12 @@ def form(unit: dict, statuses: list[dict], values: dict | None = None, errors: d
     uses = [{"label": label, "value": use} for use, label in USE_LABELS.items()]
     return html.Div([
         _row("status", dbc.Select(id=ids.edit_field("status"), options=options, value=values["status"],
-                                  invalid="status" in errors), errors),
-        _row("use", dbc.Select(id=ids.edit_field("use"), options=uses, value=values["use"], invalid="use" in errors), errors),
+                                  invalid="status" in errors, size="sm"), errors),
+        _row("use", dbc.Select(id=ids.edit_field("use"), options=uses, value=values["use"], invalid="use" in errors, size="sm"), errors),
         *[_row(name, dbc.Input(id=ids.edit_field(name), type=INPUT_TYPES.get(name, "text"), value=values[name],
-                               invalid=name in errors, debounce=True), errors)
+                               invalid=name in errors, debounce=True, size="sm"), errors)
           for name in ("occupant_name", "head_count", "contact_phone", "quarantine_start", "quarantine_end")],
-        _row("note", dbc.Textarea(id=ids.edit_field("note"), value=values["note"], rows=2, invalid="note" in errors), errors),
+        _row("note", dbc.Textarea(id=ids.edit_field("note"), value=values["note"], rows=2, invalid="note" in errors, size="sm"), errors),
         dbc.Button("Save", id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
         dcc.Store(id=ids.EDIT_SEEN, data={"unit": unit["id"], "version": unit["version"]}),
     ], className="edit-form small")

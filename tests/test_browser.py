@@ -1,15 +1,22 @@
 """Main user paths in headless Chromium (dash.testing's dash_duo)."""
 from __future__ import annotations
 
+from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 
+from dashboard import ids
 from dashboard.extensions import engine
+from data import queries
+from data.accounts import SYSTEM
+from data.changes import ChangeContext, UnitEdit, apply_edits
+from data.db import writing
 from data.demo import add_tower
 from data.models import Area, Building, Entrance, Floor, Status, Unit, UnitChange
+from scripts.chrome import chrome_options
 from tests.conftest import PASSWORD
 
 CELL = ".unit-grid .cell"
@@ -184,3 +191,64 @@ def test_a_leader_sees_the_grid_but_no_personal_data(browser, sqlite_app):
     panel = browser.find_element(".unit-card").text
     assert "(hidden)" in panel and "****" in panel
     assert "leader" in browser.find_element("#navbar").text
+
+
+def second_browser(base_url: str, username: str):
+    """Another, independent Chromium session signed in as someone else."""
+    driver = webdriver.Chrome(options=chrome_options())
+    driver.get(f"{base_url}/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "navbar"))
+    return driver
+
+
+def press_save(driver) -> None:
+    """Scroll the panel's Save button into view, as a person would, and press it."""
+    button = driver.find_element(By.ID, ids.EDIT_SAVE)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+
+
+def type_note_and_save(driver, text: str) -> None:
+    """Replace the note in the open unit's form and press Save."""
+    note = driver.find_element(By.ID, ids.edit_field("note"))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", note)
+    note.clear()
+    note.send_keys(text)
+    press_save(driver)
+
+
+def test_two_people_edit_one_unit_and_nothing_is_lost(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1, username="staff")
+    unit_id = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
+    browser.find_element(f"{CELL}[data-unit='{unit_id}']").click()
+    browser.wait_for_element(f"#{ids.edit_field('note')}", timeout=10)
+    other = second_browser(browser.server_url, "admin")
+    try:
+        other.get(f"{browser.server_url}/building/1?unit={unit_id}")
+        WebDriverWait(other, 15).until(lambda d: d.find_elements(By.ID, ids.edit_field("note")))
+        type_note_and_save(other, "admin: called the family")
+        WebDriverWait(other, 10).until(lambda d: "Saved." in d.find_element(By.ID, ids.UNIT_PANEL).text)
+        type_note_and_save(browser.driver, "staff: delivered groceries")
+        browser.wait_for_contains_text(".conflict", "admin", timeout=10)
+        assert browser.find_element(f"#{ids.edit_field('note')}").get_attribute("value") == "staff: delivered groceries"
+        press_save(browser.driver)
+        browser.wait_for_contains_text(f"#{ids.UNIT_PANEL}", "Saved.", timeout=10)
+        WebDriverWait(other, 10).until(lambda d: "delivered groceries" in d.find_element(By.ID, ids.RECENT_CHANGES).text
+                                       or "staff" in d.find_element(By.ID, ids.RECENT_CHANGES).text)
+    finally:
+        other.quit()
+    with app_engine(sqlite_app).connect() as conn:
+        notes = [c["data_after"].get("note") for c in queries.unit_history(conn, int(unit_id))[:2]]
+    assert notes == ["staff: delivered groceries", "admin: called the family"]
+
+
+def test_another_open_page_shows_a_change_within_seconds(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1, username="leader")
+    unit = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
+    with writing(app_engine(sqlite_app)) as conn:
+        apply_edits(conn, [UnitEdit(int(unit), {"status": "vacant"})], ChangeContext(actor=SYSTEM))
+    WebDriverWait(browser.driver, 8).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "vacant")
