@@ -38,31 +38,38 @@
     return {starts: starts, total: at};
   }
 
-  function cellHtml(p, c, selected) {
+  var DUE_TEXT = "quarantine ended — confirm";
+
+  function cellHtml(p, c, selected, due) {
     var status = p.statuses[c[5]], use = p.uses[c[6]], mixed = c[6] === 2;
     var label = c[4] || p.rows[c[1]] + pad2(c[3] + 1), id = p.base + c[0], entrance = p.entrances[c[2]].name;
-    var since = addDays(p.epoch, c[8]);
-    var title = label + " · " + use + " · " + c[7] + " people · " + status.label + " (" + status.zh + ") · since " + since;
-    var aria = "Unit " + label + ", " + entrance + ", " + status.label + ", " + use;
+    var since = addDays(p.epoch, c[8]), late = due[c[0]] ? " · " + DUE_TEXT : "";
+    var title = label + " · " + use + " · " + c[7] + " people · " + status.label + " (" + status.zh + ") · since " + since + late;
+    var aria = "Unit " + label + ", " + entrance + ", " + status.label + ", " + use + late;
     return '<button type="button" class="cell s' + c[5] + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
-      (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id + '" data-status="' + esc(status.code) +
+      (due[c[0]] ? " due" : "") + (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id +
+      '" data-version="' + Number(c[9]) + '" data-entrance="' + Number(c[2]) + '" data-status="' + esc(status.code) +
       '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' + esc(label) +
-      '</span><span class="cell-code" aria-hidden="true">' + esc(status.text) + "</span></button>";
+      '</span><span class="cell-code" aria-hidden="true">' + (due[c[0]] ? "! " : "") + esc(status.text) + "</span></button>";
   }
 
   function gridHtml(p, selected, scope) {
     var cols = columnStarts(p.entrances), matrix = p.rows.map(function () { return new Array(cols.total); });
+    var due = {};
+    (p.due || []).forEach(function (offset) { due[offset] = true; });
     p.cells.forEach(function (c) { matrix[c[1]][cols.starts[c[2]] + c[3]] = c; });
-    var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e) {
-      return '<th scope="colgroup" colspan="' + e.width + '" class="entrance-head">' + esc(e.name) + "</th>";
+    var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e, i) {
+      return '<th scope="colgroup" colspan="' + e.width + '" class="entrance-head"><button type="button" class="pick-entrance" ' +
+        'data-entrance="' + i + '" title="Select this entrance">' + esc(e.name) + "</button></th>";
     }).join("") + "</tr></thead>";
     var body = matrix.map(function (row, r) {
       var tds = "";
       for (var x = 0; x < cols.total; x++) {
         var edge = cols.starts.indexOf(x) > 0 ? " entrance-start" : "";
-        tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected) + "</td>" : '<td class="empty' + edge + '"></td>';
+        tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected, due) + "</td>" : '<td class="empty' + edge + '"></td>';
       }
-      return '<tr><th scope="row" class="floor-label">' + esc(p.rows[r]) + "</th>" + tds + "</tr>";
+      return '<tr><th scope="row" class="floor-label"><button type="button" class="pick-floor" title="Select this floor">' +
+        esc(p.rows[r]) + "</button></th>" + tds + "</tr>";
     }).join("");
     return "<style>" + statusStyles(scope, p.statuses) + '</style><table class="unit-grid" role="grid" aria-label="' +
       esc(p.name + ": units by floor and entrance") + '">' + head + "<tbody>" + body + "</tbody></table>";
@@ -74,12 +81,16 @@
     cell.setAttribute("tabindex", "0");
   }
 
-  function render(payload, selected, hostId) {
+  function render(payload, selected, selection, hostId) {
     var host = document.getElementById(hostId);
     if (!payload || !host) { return ""; }
     var started = performance.now();
     host.innerHTML = gridHtml(payload, selected, hostId);
     var grid = host.querySelector(".unit-grid");
+    (selection || []).forEach(function (pick) {
+      var cell = grid.querySelector('.cell[data-unit="' + Number(pick[0]) + '"]');
+      if (cell) { cell.classList.add("picked"); cell.dataset.version = String(pick[1]); }
+    });
     var first = grid.querySelector(".cell.selected") || grid.querySelector(".cell");
     if (first) { setRovingFocus(grid, first); }
     host.dataset.drawnMs = String(Math.round(performance.now() - started));
@@ -149,13 +160,108 @@
     return null;
   }
 
+  /* Bulk selection: Ctrl-click, Shift-click, a floor, an entrance, a dragged rectangle, Space; Escape clears. */
+  var anchor = null, dragFrom = null;
+
+  function publish(grid) {
+    var picks = Array.prototype.map.call(grid.querySelectorAll(".cell.picked"), function (cell) {
+      return [Number(cell.dataset.unit), Number(cell.dataset.version)];
+    });
+    window.dash_clientside.set_props(grid.parentElement.dataset.selection, {data: picks});
+  }
+
+  function pickAll(cells) {
+    var all = cells.length > 0 && cells.every(function (cell) { return cell.classList.contains("picked"); });
+    cells.forEach(function (cell) { cell.classList.toggle("picked", !all); });
+  }
+
+  function place(cell) {
+    return {row: cell.parentElement.parentElement.sectionRowIndex, col: cell.parentElement.cellIndex};
+  }
+
+  function pickRectangle(grid, from, to) {
+    var a = place(from), b = place(to), rows = grid.tBodies[0].rows;
+    for (var r = Math.min(a.row, b.row); r <= Math.max(a.row, b.row); r++) {
+      for (var c = Math.min(a.col, b.col); c <= Math.max(a.col, b.col); c++) {
+        var cell = rows[r].cells[c] && rows[r].cells[c].querySelector(".cell");
+        if (cell) { cell.classList.add("picked"); }
+      }
+    }
+  }
+
+  function clearPicks(grid) {
+    grid.querySelectorAll(".cell.picked").forEach(function (cell) { cell.classList.remove("picked"); });
+  }
+
+  function onHeaderClick(target) {
+    var grid = target.closest(".unit-grid");
+    if (target.classList.contains("pick-floor")) {
+      pickAll(cellsOf(target.closest("tr")));
+    } else {
+      pickAll(Array.prototype.slice.call(grid.querySelectorAll('.cell[data-entrance="' + target.dataset.entrance + '"]')));
+    }
+    publish(grid);
+  }
+
+  function onCellClick(cell, event) {
+    var grid = cell.closest(".unit-grid");
+    if (event.ctrlKey || event.metaKey) {
+      cell.classList.toggle("picked");
+      anchor = cell;
+      publish(grid);
+    } else if (event.shiftKey && anchor && grid.contains(anchor)) {
+      pickRectangle(grid, anchor, cell);
+      publish(grid);
+    } else {
+      anchor = cell;
+      openCell(cell);
+    }
+  }
+
   document.addEventListener("click", function (event) {
+    var header = event.target.closest && event.target.closest(".unit-grid .pick-floor, .unit-grid .pick-entrance");
     var cell = event.target.closest && event.target.closest(".unit-grid .cell");
-    if (cell) { openCell(cell); }
+    if (header) { onHeaderClick(header); } else if (cell) { onCellClick(cell, event); }
   });
+
+  document.addEventListener("mousedown", function (event) {
+    var cell = event.button === 0 && !event.shiftKey && event.target.closest && event.target.closest(".unit-grid .cell");
+    dragFrom = cell || null;
+  });
+
+  document.addEventListener("mouseup", function (event) {
+    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    if (dragFrom && cell && cell !== dragFrom && dragFrom.closest(".unit-grid") === cell.closest(".unit-grid")) {
+      pickRectangle(cell.closest(".unit-grid"), dragFrom, cell);
+      publish(cell.closest(".unit-grid"));
+    }
+    dragFrom = null;
+  });
+
+  document.addEventListener("keyup", function (event) {
+    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    if (cell && event.key === " ") {
+      event.preventDefault();
+      cell.classList.toggle("picked");
+      publish(cell.closest(".unit-grid"));
+    }
+  });
+
+  function clearSelection(_clicks, hostId) {
+    var grid = document.querySelector("#" + hostId + " .unit-grid");
+    if (grid) { clearPicks(grid); }
+    return [];
+  }
+
+  function bulkBar(selection) {
+    var count = (selection || []).length;
+    return [count + " unit" + (count === 1 ? "" : "s") + " selected", count ? "" : "d-none"];
+  }
 
   document.addEventListener("keydown", function (event) {
     var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    if (cell && event.key === " ") { event.preventDefault(); return; }
+    if (cell && event.key === "Escape") { clearPicks(cell.closest(".unit-grid")); publish(cell.closest(".unit-grid")); return; }
     if (!cell || !(event.key in MOVES || event.key === "Home" || event.key === "End")) { return; }
     var target = nextCell(cell.closest(".unit-grid"), cell, event);
     event.preventDefault();
@@ -166,5 +272,5 @@
   });
 
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.unitGrid = {render: render, highlight: highlight};
+  window.dash_clientside.unitGrid = {render: render, highlight: highlight, clearSelection: clearSelection, bulkBar: bulkBar};
 })();

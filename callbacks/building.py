@@ -1,17 +1,19 @@
 """Building page glue: the grid payload, the unit panel, and the clientside drawing."""
 from dash import ClientsideFunction, Dash, Input, Output, State
+from flask import current_app
 
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
+from dashboard.config import local_today
 from dashboard.extensions import engine
 from data.db import writing
 from data import queries
 from data.access import authorize, redact_change, redact_unit
 from data.accounts import log_personal_view
-from layouts import building, edit_form, recent_changes, unit_panel
+from layouts import building, bulk, due_list, edit_form, recent_changes, unit_panel
 from layouts.common import message_page
-from layouts.grid import grid_payload
+from layouts.grid import due_units, grid_payload
 
 
 def page(building_id=None, unit=None, **_query):
@@ -22,24 +24,25 @@ def page(building_id=None, unit=None, **_query):
         if found is None or not authorize(account, "view", found):
             return message_page("Building not found", f"There is no building {building_id} that you may see.")
         statuses = queries.statuses(conn)
-        payload, legend, recent = building_parts(conn, account, found, statuses)
         selected = positive_int(unit)
         return building.page(
-            found, queries.area_trail(conn, found["area_id"]), statuses,
-            queries.status_counts(conn, [number])[number], payload, selected,
-            panel_for(conn, account, selected, found, statuses) if selected else unit_panel.empty(), recent,
+            found, queries.area_trail(conn, found["area_id"]), building_parts(conn, account, found, statuses), selected,
+            panel_for(conn, account, selected, found, statuses) if selected else unit_panel.empty(),
+            bulk.bulk_bar(statuses) if authorize(account, "edit", found) else None,
         )
 
 
-def building_parts(conn, account, found: dict, statuses: list[dict]) -> tuple[dict, list, object]:
-    """What changes when a unit changes: the grid payload, the legend and the recent changes."""
-    number = found["id"]
+def building_parts(conn, account, found: dict, statuses: list[dict]) -> dict:
+    """What changes when a unit changes: the grid payload, the legend, the recent changes and the units due a check."""
+    number, can_edit, by_code = found["id"], authorize(account, "edit", found), {s["code"]: s for s in statuses}
     entrances, floors = queries.building_layout(conn, number)
-    payload = grid_payload(found, statuses, entrances, floors, queries.building_units(conn, number))
-    legend = building.legend_items(statuses, queries.status_counts(conn, [number])[number])
-    by_code = {status["code"]: status for status in statuses}
-    recent = recent_changes.recent(queries.recent_batches(conn, number), by_code, authorize(account, "edit", found))
-    return payload, legend, recent
+    units, today = queries.building_units(conn, number), local_today(current_app.config)
+    return {
+        "payload": grid_payload(found, statuses, entrances, floors, units, today),
+        "legend": building.legend_items(statuses, queries.status_counts(conn, [number])[number]),
+        "recent": recent_changes.recent(queries.recent_batches(conn, number), by_code, can_edit),
+        "due": due_list.due_list(due_units(units, statuses, today), by_code, can_edit),
+    }
 
 
 def show_unit(unit_id, building_id):
@@ -79,7 +82,12 @@ def register(app: Dash) -> None:
     app.callback(Output(ids.UNIT_PANEL, "children"), Input(ids.SELECTED_UNIT, "data"),
                  State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(show_unit)
     app.clientside_callback(ClientsideFunction("unitGrid", "render"), Output(ids.GRID_SUMMARY, "children"),
-                            Input(ids.GRID_DATA, "data"), State(ids.SELECTED_UNIT, "data"), State(ids.GRID_HOST, "id"))
+                            Input(ids.GRID_DATA, "data"), State(ids.SELECTED_UNIT, "data"), State(ids.SELECTION, "data"),
+                            State(ids.GRID_HOST, "id"))
+    app.clientside_callback(ClientsideFunction("unitGrid", "bulkBar"), Output(ids.BULK_COUNT, "children"),
+                            Output(ids.BULK_BAR, "className"), Input(ids.SELECTION, "data"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("unitGrid", "clearSelection"), Output(ids.SELECTION, "data", allow_duplicate=True),
+                            Input(ids.BULK_CLEAR, "n_clicks"), State(ids.GRID_HOST, "id"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("unitGrid", "highlight"), Output(ids.ALL_LEGEND_ITEMS, "className"),
                             Input(ids.ALL_LEGEND_ITEMS, "n_clicks"), State(ids.GRID_HOST, "id"),
                             prevent_initial_call=True)

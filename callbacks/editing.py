@@ -1,4 +1,4 @@
-"""Editing glue: save a unit, undo a batch, and refresh a building that someone else changed."""
+"""Editing glue: save a unit, set many at once, undo a batch, confirm ended quarantines, refresh on others' changes."""
 from __future__ import annotations
 
 import uuid
@@ -22,7 +22,9 @@ from layouts.common import when
 
 BUILDING_OUTPUTS = (Output(ids.GRID_DATA, "data", allow_duplicate=True), Output(ids.LEGEND, "children", allow_duplicate=True),
                     Output(ids.RECENT_CHANGES, "children", allow_duplicate=True),
+                    Output(ids.DUE_LIST, "children", allow_duplicate=True),
                     Output(ids.REVISION_SEEN, "data", allow_duplicate=True))
+MAX_BULK = 5_000
 UNCHANGED = (no_update,) * len(BUILDING_OUTPUTS)
 
 
@@ -33,10 +35,7 @@ def save_unit(n_clicks, seen, building_id, *field_values):
     if not n_clicks or number is None or unit_id is None:
         raise PreventUpdate
     values = dict(zip(ids.EDIT_FIELDS, field_values))
-    with engine().connect() as conn:
-        found = queries.building(conn, number)
-    if found is None or not authorize(account, "view", found):
-        raise PreventUpdate
+    found = _visible_building(account, number)
     try:
         with writing(engine()) as conn:
             if (queries.unit(conn, unit_id) or {}).get("building_id") != number:
@@ -74,6 +73,59 @@ def undo(n_clicks, building_id):
     return (_notice(f"Undone: {len(changed)} unit(s) restored.", "success"), *_building(account, found))
 
 
+def apply_bulk(n_clicks, selection, building_id, status, comment, start, end):
+    """Set one status on every selected unit in one batch, or on none of them; the selection clears on success."""
+    account, number, picks = current_account(), positive_int(building_id), _picks(selection)
+    if not n_clicks or number is None or picks is None:
+        raise PreventUpdate
+    if not picks or not status:
+        return (_notice("Select units on the grid and choose a status first.", "secondary"), no_update, *UNCHANGED)
+    found = _visible_building(account, number)
+    values = {"status": status, "quarantine_start": start, "quarantine_end": end}
+    context = ChangeContext(actor=account, request_id=str(uuid.uuid4()), comment=str(comment or "").strip()[:500] or None)
+    try:
+        with writing(engine()) as conn:
+            labels = queries.unit_labels(conn, [unit_id for unit_id, _ in picks], number)
+            if len(labels) != len(picks):
+                raise NotAllowed([unit_id for unit_id, _ in picks if unit_id not in labels])
+            apply_edits(conn, [UnitEdit(unit_id, values, version) for unit_id, version in picks], context)
+    except InvalidEdit as invalid:
+        problems = "; ".join(f"{labels[u]}: {', '.join(e.values())}" for u, e in list(invalid.errors.items())[:8])
+        return (_notice(f"Nothing applied. {problems}", "danger"), no_update, *UNCHANGED)
+    except StaleEdit as stale:
+        later = ", ".join(sorted({f"{c['label']} ({c['actor']})" for c in stale.later}))
+        return (_notice(f"Nothing applied: changed since you selected them: {later}. Select again.", "warning"), no_update, *UNCHANGED)
+    except NotAllowed:
+        return (_notice("Nothing applied: you may not change some of these units.", "danger"), no_update, *UNCHANGED)
+    return (_notice(f"Applied to {len(picks)} unit(s).", "success"), [], *_building(account, found))
+
+
+def confirm_due(n_clicks, building_id):
+    """Confirm the status that follows an ended quarantine, at the version the list showed."""
+    account, number, button = current_account(), positive_int(building_id), ctx.triggered_id
+    if not any(n_clicks or []) or number is None or not isinstance(button, dict):
+        raise PreventUpdate
+    unit_id, version = positive_int(button.get("unit")), button.get("version")
+    found = _visible_building(account, number)
+    if not authorize(account, "edit", found):
+        return (_notice("Not confirmed: you may not change this unit.", "danger"), *UNCHANGED)
+    try:
+        with writing(engine()) as conn:
+            unit = queries.unit(conn, unit_id) if unit_id else None
+            if unit is None or unit["building_id"] != number or not isinstance(version, int):
+                raise NotAllowed([unit_id])
+            follows = {s["code"]: s for s in queries.statuses(conn)}[unit["status"]]["expires_to"]
+            if follows is None:
+                raise StaleEdit([unit_id], queries.changes_since(conn, {unit_id: version}))
+            apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)],
+                        ChangeContext(actor=account, request_id=str(uuid.uuid4()), comment="quarantine ended"))
+    except StaleEdit:
+        return (_notice("Not confirmed: the unit changed since the list was shown.", "warning"), *UNCHANGED)
+    except (NotAllowed, InvalidEdit):
+        return (_notice("Not confirmed: you may not change this unit.", "danger"), *UNCHANGED)
+    return (_notice(f"Confirmed {unit['label']}.", "success"), *_building(account, found))
+
+
 def refresh(_n_intervals, building_id, revision_seen):
     """Send the building again only when its change counter moved (otherwise an empty 204 answer)."""
     account, number = current_account(), positive_int(building_id)
@@ -85,11 +137,28 @@ def refresh(_n_intervals, building_id, revision_seen):
 
 
 def _building(account, found: dict) -> tuple:
-    """Fresh grid payload, legend, recent changes and revision of a building."""
+    """Fresh grid payload, legend, recent changes, due list and revision of a building."""
     with engine().connect() as conn:
-        fresh = queries.building(conn, found["id"])
-        payload, legend, recent = building_parts(conn, account, fresh, queries.statuses(conn))
-    return payload, legend, recent, payload["revision"]
+        parts = building_parts(conn, account, queries.building(conn, found["id"]), queries.statuses(conn))
+    return parts["payload"], parts["legend"], parts["recent"], parts["due"], parts["payload"]["revision"]
+
+
+def _visible_building(account, number: int) -> dict:
+    """The building if the user may see it; otherwise the request is dropped."""
+    with engine().connect() as conn:
+        found = queries.building(conn, number)
+    if found is None or not authorize(account, "view", found):
+        raise PreventUpdate
+    return found
+
+
+def _picks(selection) -> list[tuple[int, int]] | None:
+    """(unit id, version seen) pairs from the selection store; None when malformed."""
+    if not isinstance(selection, list) or len(selection) > MAX_BULK:
+        return None
+    picks = [(positive_int(p[0]), p[1]) for p in selection if isinstance(p, list) and len(p) == 2]
+    valid = all(unit_id and isinstance(version, int) and not isinstance(version, bool) for unit_id, version in picks)
+    return picks if valid and len(picks) == len(selection) and len({u for u, _ in picks}) == len(picks) else None
 
 
 def _panel(account, unit_id: int, found: dict, values=None, errors=None, notice=None):
@@ -123,5 +192,11 @@ def register(app: Dash) -> None:
                  *fields, prevent_initial_call=True)(save_unit)
     app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
                  Input(ids.ALL_UNDO_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(undo)
+    app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), Output(ids.SELECTION, "data", allow_duplicate=True),
+                 *BUILDING_OUTPUTS, Input(ids.BULK_APPLY, "n_clicks"), State(ids.SELECTION, "data"),
+                 State(ids.BUILDING_ID, "data"), State(ids.BULK_STATUS, "value"), State(ids.BULK_COMMENT, "value"),
+                 State(ids.BULK_START, "value"), State(ids.BULK_END, "value"), prevent_initial_call=True)(apply_bulk)
+    app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
+                 Input(ids.ALL_CONFIRM_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(confirm_due)
     app.callback(*BUILDING_OUTPUTS, Input(ids.REFRESH, "n_intervals"), State(ids.BUILDING_ID, "data"),
                  State(ids.REVISION_SEEN, "data"), prevent_initial_call=True)(refresh)

@@ -1,18 +1,21 @@
 """Configuration from the environment, overridable by a dict (flaskr style)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
 DEMO_SECRET_FILE = Path("instance/secret_key")
-ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES")
+ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES", "TIMEZONE")
 DEFAULTS = {
     "DATABASE_URL": DEFAULT_DATABASE_URL,
     "SECRET_KEY": None,
     "DEBUG": False,
     "TRUSTED_PROXIES": 0,
+    "TIMEZONE": "Asia/Shanghai",
     "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
 }
@@ -31,6 +34,11 @@ def load_config(overrides: dict | None = None) -> dict:
 def uses_default_database(config: dict) -> bool:
     """True when the app runs on the embedded demo database that the first start fills with demo data."""
     return config["DATABASE_URL"] == DEFAULT_DATABASE_URL
+
+
+def local_today(config: dict) -> dt.date:
+    """Today where the tool is used: quarantines end on local dates."""
+    return dt.datetime.now(ZoneInfo(config["TIMEZONE"])).date()
 
 
 def secret_key(config: dict) -> str:

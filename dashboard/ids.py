@@ -45,3 +45,23 @@ def undo_button(batch_id: str) -> dict:
 
 
 ALL_UNDO_BUTTONS = undo_button(ALL)
+
+SELECTION = "selection"
+BULK_BAR = "bulk-bar"
+BULK_COUNT = "bulk-count"
+BULK_STATUS = "bulk-status"
+BULK_COMMENT = "bulk-comment"
+BULK_START = "bulk-start"
+BULK_END = "bulk-end"
+BULK_APPLY = "bulk-apply"
+BULK_CLEAR = "bulk-clear"
+DUE_LIST = "due-list"
+CONFIRM = "confirm-due"
+
+
+def confirm_button(unit_id, version) -> dict:
+    """The button that confirms the next status of a unit whose quarantine ended, at the version shown."""
+    return {"type": CONFIRM, "unit": unit_id, "version": version}
+
+
+ALL_CONFIRM_BUTTONS = confirm_button(ALL, ALL)

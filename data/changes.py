@@ -63,6 +63,7 @@ class ChangeContext:
     source: str = "manual"
     batch_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     request_id: str | None = None
+    comment: str | None = None
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
@@ -149,7 +150,7 @@ def _write_change(conn: Connection, row: dict, before: dict, after: dict, ctx: C
     conn.execute(insert(UnitChange), [{
         "unit_id": row["id"], "building_id": row["building_id"], "changed_at": ctx.at,
         "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
-        "status_before": row["status"], "status_after": after.get("status", row["status"]), "unit_version": row["version"] + 1,
+        "status_before": row["status"], "status_after": after.get("status", row["status"]), "unit_version": row["version"] + 1, "comment": ctx.comment,
         "data_before": _jsonable(before), "data_after": _jsonable(after),
     }])
     since = {"status_since": ctx.at} if "status" in after else {}

@@ -143,6 +143,7 @@ class UnitChange(Base):
     status_before: Mapped[str | None] = mapped_column(String(32))
     status_after: Mapped[str | None] = mapped_column(String(32))
     unit_version: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(500))
     data_before: Mapped[dict] = mapped_column(JSON)
     data_after: Mapped[dict] = mapped_column(JSON)
 

@@ -86,7 +86,7 @@ def building_units(conn: Connection, building_id: int) -> list[dict]:
     """The grid fields of every unit of a building (no personal data)."""
     return _dicts(conn.execute(
         select(Unit.id, Unit.floor_id, Unit.entrance_id, Unit.position, Unit.label, Unit.use,
-               Unit.head_count, Unit.status, Unit.status_since)
+               Unit.head_count, Unit.status, Unit.status_since, Unit.version, Unit.quarantine_end)
         .where(Unit.building_id == building_id).order_by(Unit.id)
     ))
 
@@ -112,7 +112,7 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
 def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT) -> list[dict]:
     """A building's latest batches of changes, newest first: time, actor, source, unit labels and status moves."""
     rows = conn.execute(
-        select(UnitChange.batch_id, UnitChange.changed_at, UnitChange.actor, UnitChange.source,
+        select(UnitChange.batch_id, UnitChange.changed_at, UnitChange.actor, UnitChange.source, UnitChange.comment,
                UnitChange.status_before, UnitChange.status_after, Unit.label)
         .join(Unit, Unit.id == UnitChange.unit_id).where(UnitChange.building_id == building_id)
         .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50)
@@ -120,12 +120,18 @@ def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT
     batches: dict[str, dict] = {}
     for row in rows:
         batch = batches.setdefault(row.batch_id, {"batch_id": row.batch_id, "changed_at": row.changed_at, "actor": row.actor,
-                                                  "source": row.source, "labels": [], "moves": []})
+                                                  "source": row.source, "comment": row.comment, "labels": [], "moves": []})
         batch["labels"].append(row.label)
         move = (row.status_before, row.status_after)
         if row.status_before != row.status_after and move not in batch["moves"]:
             batch["moves"].append(move)
     return list(batches.values())[:limit]
+
+
+def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict[int, str]:
+    """Labels of those of the units that belong to a building."""
+    query = select(Unit.id, Unit.label).where(Unit.id.in_(unit_ids), Unit.building_id == building_id)
+    return dict(conn.execute(query).all())
 
 
 def batch_buildings(conn: Connection, batch_id: str) -> set[int]:

@@ -11,10 +11,9 @@ from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
 REFRESH_MS = 3_000
 
 
-def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[str, int], payload: dict,
-         selected_unit: int | None, panel, recent) -> html.Div:
-    """The whole building page; the grid itself is drawn in the browser from the payload."""
-    total = sum(counts.values())
+def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None) -> html.Div:
+    """The whole building page; the grid itself is drawn in the browser from the payload in `parts`."""
+    total = len(parts["payload"]["cells"])
     return html.Div([
         breadcrumbs(trail, building["name"]),
         html.Div([
@@ -22,20 +21,25 @@ def page(building: dict, trail: list[dict], statuses: list[dict], counts: dict[s
             html.Span(f"{building['address']} · {BUILDING_USE_LABELS.get(building['use'], building['use'])} · {total} units",
                       className="text-muted"),
         ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
-        legend(statuses, counts),
+        html.Div(parts["legend"], id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
+                 **{"aria-label": "Legend: click to highlight"}),
+        html.Div(parts["due"], id=ids.DUE_LIST),
         dbc.Row([
             dbc.Col([
+                html.Div(bulk, id=ids.BULK_BAR, className="d-none") if bulk is not None else None,
                 html.P(id=ids.GRID_SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
-                html.Div(id=ids.GRID_HOST, className="grid-host", **{"data-target": ids.SELECTED_UNIT}),
+                html.Div(id=ids.GRID_HOST, className="grid-host",
+                         **{"data-target": ids.SELECTED_UNIT, "data-selection": ids.SELECTION}),
             ], lg=8, xl=9),
             dbc.Col([
                 html.Div(id=ids.ACTION_MESSAGE, **{"aria-live": "polite"}),
                 html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"),
             ], lg=4, xl=3),
         ], className="g-3"),
-        html.Section([html.H2("Recent changes", className="h6 mt-3"), html.Div(recent, id=ids.RECENT_CHANGES)]),
-        dcc.Store(id=ids.GRID_DATA, data=payload),
-        dcc.Store(id=ids.REVISION_SEEN, data=payload["revision"]),
+        html.Section([html.H2("Recent changes", className="h6 mt-3"), html.Div(parts["recent"], id=ids.RECENT_CHANGES)]),
+        dcc.Store(id=ids.GRID_DATA, data=parts["payload"]),
+        dcc.Store(id=ids.REVISION_SEEN, data=parts["payload"]["revision"]),
+        dcc.Store(id=ids.SELECTION, data=[]),
         dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
         dcc.Store(id=ids.BUILDING_ID, data=building["id"]),
         dcc.Store(id=ids.SELECTED_UNIT, data=selected_unit),
@@ -48,12 +52,6 @@ def breadcrumbs(trail: list[dict], current: str) -> html.Nav:
     items += [html.Li(area["name"], className="breadcrumb-item") for area in trail]
     items.append(html.Li(current, className="breadcrumb-item active", **{"aria-current": "page"}))
     return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
-
-
-def legend(statuses: list[dict], counts: dict[str, int]) -> html.Div:
-    """The legend: click an entry to highlight its units on the grid."""
-    return html.Div(legend_items(statuses, counts), id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
-                    **{"aria-label": "Legend: click to highlight"})
 
 
 def legend_items(statuses: list[dict], counts: dict[str, int]) -> list:

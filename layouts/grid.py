@@ -8,8 +8,9 @@ from layouts.common import USE_LABELS, ink, safe_colour
 USES = tuple(USE_LABELS)
 
 
-def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], floors: list[dict], units: list[dict]) -> dict:
-    """Encode a building's layout and units: rows top floor first, one short array per unit."""
+def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], floors: list[dict], units: list[dict],
+                 today: dt.date) -> dict:
+    """Encode a building's layout and units: rows top floor first, one short array per unit, and the units due a check."""
     levels = sorted({floor["level"] for floor in floors}, reverse=True)
     row_labels = _row_labels(floors, entrances)
     row_of_floor = {floor["id"]: levels.index(floor["level"]) for floor in floors}
@@ -20,7 +21,7 @@ def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], fl
     cells = [
         [u["id"] - base_id, row_of_floor[u["floor_id"]], column_of_entrance[u["entrance_id"]], u["position"],
          _label_or_zero(u, row_labels[levels[row_of_floor[u["floor_id"]]]]), status_index[u["status"]],
-         USES.index(u["use"]), u["head_count"], (u["status_since"].date() - epoch).days]
+         USES.index(u["use"]), u["head_count"], (u["status_since"].date() - epoch).days, u["version"]]
         for u in units
     ]
     return {
@@ -28,7 +29,14 @@ def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], fl
         "statuses": [_status(s) for s in statuses], "uses": [USE_LABELS[use] for use in USES],
         "rows": [row_labels[level] for level in levels], "entrances": _entrances(entrances, units),
         "epoch": epoch.isoformat(), "base": base_id, "cells": cells,
+        "due": [u["id"] - base_id for u in due_units(units, statuses, today)],
     }
+
+
+def due_units(units: list[dict], statuses: list[dict], today: dt.date) -> list[dict]:
+    """Units in a dated status (home quarantine) whose end date has passed: someone must confirm what follows."""
+    dated = {status["code"] for status in statuses if status["requires_dates"] and status["expires_to"]}
+    return [u for u in units if u["status"] in dated and u["quarantine_end"] is not None and u["quarantine_end"] < today]
 
 
 def _row_labels(floors: list[dict], entrances: list[dict]) -> dict[int, str]:

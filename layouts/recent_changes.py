@@ -27,6 +27,7 @@ def _batch(batch: dict, statuses: dict[str, dict], can_undo: bool) -> html.Li:
         html.Span(f"{when(batch['changed_at'])} · {batch['actor']} · {SOURCE_LABELS.get(batch['source'], batch['source'])}",
                   className="text-muted"),
         html.Div([f"{len(batch['labels'])} unit(s) {labels}: {moves}", undo]),
+        html.Div(f"“{batch['comment']}”", className="fst-italic") if batch["comment"] else None,
     ], className="mb-1")
 
 

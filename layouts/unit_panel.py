@@ -82,4 +82,5 @@ def _history_item(change: dict, statuses: dict[str, dict]) -> html.Li:
         html.Div([html.Time(when(change["changed_at"])), f" · {change['actor']} · {SOURCE_LABELS.get(change['source'], change['source'])}"],
                  className="text-muted"),
         html.Div(moves + ([html.Div("; ".join(others))] if others else [])),
+        html.Div(f"“{change['comment']}”", className="fst-italic") if change.get("comment") else None,
     ], className="mb-2")

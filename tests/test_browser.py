@@ -5,7 +5,7 @@ from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select, update
 
 from dashboard import ids
@@ -252,3 +252,36 @@ def test_another_open_page_shows_a_change_within_seconds(browser, sqlite_app):
         apply_edits(conn, [UnitEdit(int(unit), {"status": "vacant"})], ChangeContext(actor=SYSTEM))
     WebDriverWait(browser.driver, 8).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "vacant")
+
+
+def bulk_bar_hidden(browser) -> None:
+    """Wait until the bulk bar is hidden again (nothing selected)."""
+    WebDriverWait(browser.driver, 5).until(
+        lambda d: "d-none" in d.find_element(By.ID, ids.BULK_BAR).get_attribute("class"))
+
+
+def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1, username="staff")
+    homes = browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}[data-status=healthy]")
+    ActionChains(browser.driver).key_down(Keys.CONTROL).click(homes[0]).click(homes[1]).key_up(Keys.CONTROL).perform()
+    browser.wait_for_text_to_equal(f"#{ids.BULK_COUNT}", "2 units selected", timeout=5)
+    assert "d-none" not in browser.find_element(f"#{ids.BULK_BAR}").get_attribute("class")
+    homes[1].send_keys(Keys.ESCAPE)
+    bulk_bar_hidden(browser)
+    top_row = browser.driver.find_elements(By.CSS_SELECTOR, ".unit-grid tbody tr")[0]
+    row_cells = top_row.find_elements(By.CSS_SELECTOR, ".cell")
+    ActionChains(browser.driver).drag_and_drop(row_cells[0], row_cells[-1]).perform()
+    browser.wait_for_text_to_equal(f"#{ids.BULK_COUNT}", f"{len(row_cells)} units selected", timeout=5)
+    top_row.find_element(By.CSS_SELECTOR, ".pick-floor").click()
+    bulk_bar_hidden(browser)
+    top_row.find_element(By.CSS_SELECTOR, ".pick-floor").click()
+    picked = [c.get_attribute("data-unit") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.picked")]
+    Select(browser.find_element(f"#{ids.BULK_STATUS}")).select_by_value("vacant")
+    browser.find_element(f"#{ids.BULK_COMMENT}").send_keys("moved out in January")
+    browser.find_element(f"#{ids.BULK_APPLY}").click()
+    browser.wait_for_contains_text(f"#{ids.ACTION_MESSAGE}", f"Applied to {len(picked)} unit(s)", timeout=10)
+    WebDriverWait(browser.driver, 5).until(lambda d: all(
+        d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{u}']").get_attribute("data-status") == "vacant" for u in picked))
+    assert "moved out in January" in browser.find_element(f"#{ids.RECENT_CHANGES}").text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.picked")
+    assert browser.get_logs() == []

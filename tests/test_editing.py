@@ -101,17 +101,37 @@ def test_forged_saves_change_nothing(app, client_as):
         assert queries.unit(conn, outside["id"])["version"] == outside["version"]
 
 
-def undo(app, client, batch_id: str, building: int = BUILDING):
-    """POST the undo button of a batch."""
-    button = {"batch": batch_id, "type": ids.UNDO}
-    body = {"output": f"..{ids.ACTION_MESSAGE}.children", "outputs": [{"id": ids.ACTION_MESSAGE, "property": "children"}],
+def press(app, client, button: dict, building: int = BUILDING):
+    """POST a click on a pattern-matching button (undo, confirm) as dash-renderer does."""
+    key, entry = next((k, e) for k, e in app.callback_map.items() if button["type"] in e["inputs"][0]["id"])
+    body = {"output": key, "outputs": [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in key[2:-2].split("...")],
             "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
             "state": [{"id": ids.BUILDING_ID, "property": "data", "value": building}],
             "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
-    key = next(k for k, e in app.callback_map.items() if ids.UNDO in e["inputs"][0]["id"])
-    body["output"], body["outputs"] = key, [dict(zip(("id", "property"), n.rsplit(".", 1))) for n in key[2:-2].split("...")]
     response = post_json(client, body)
     return response.status_code, (response.get_json() if response.status_code == 200 else None)
+
+
+def undo(app, client, batch_id: str, building: int = BUILDING):
+    """POST the undo button of a batch."""
+    return press(app, client, ids.undo_button(batch_id), building)
+
+
+def bulk(app, client, picks: list, status: str | None, building: int = BUILDING, **fields):
+    """POST the bulk bar's Apply with a selection of [unit id, version seen] pairs."""
+    key, entry = next((k, e) for k, e in app.callback_map.items() if e["inputs"][0]["id"] == ids.BULK_APPLY)
+    values = {ids.BULK_APPLY: 1, ids.SELECTION: picks, ids.BUILDING_ID: building, ids.BULK_STATUS: status,
+              ids.BULK_COMMENT: fields.get("comment"), ids.BULK_START: fields.get("start"), ids.BULK_END: fields.get("end")}
+    response = post_json(client, callback_request(key, entry, lambda i, p: values.get(i)))
+    return response.status_code, (response.get_json() if response.status_code == 200 else None)
+
+
+def homes(app, count: int, status: str = "healthy", building: int = BUILDING) -> list[dict]:
+    """Some homes of a building with a status."""
+    with database(app).connect() as conn:
+        unit_ids = conn.execute(select(Unit.id).where(Unit.building_id == building, Unit.use == "home", Unit.status == status)
+                                .order_by(Unit.id).limit(count)).scalars().all()
+        return [queries.unit(conn, unit_id) for unit_id in unit_ids]
 
 
 def last_batch(app, unit_id: int) -> str:
@@ -145,9 +165,13 @@ def test_every_write_callback_refuses_a_stale_version(app, client_as):
     batch = last_batch(app, unit["id"])
     with database(app).connect() as conn:
         save(app, client_as("admin"), queries.unit(conn, unit["id"]), note="later")
+    due = homes(app, 1, "quarantined")[0]
+    save(app, client_as("admin"), due, note="seen by admin")
     refusals = {
         "save_unit": lambda: "Someone saved this unit" in json.dumps(save(app, staff, unit, note="stale")[1]),
         "undo": lambda: "Not undone" in json.dumps(undo(app, staff, batch)[1]),
+        "apply_bulk": lambda: "changed since you selected" in json.dumps(bulk(app, staff, [[unit["id"], unit["version"]]], "healthy")[1]),
+        "confirm_due": lambda: "Not confirmed" in json.dumps(press(app, staff, ids.confirm_button(due["id"], due["version"]))[1]),
     }
     assert writes == set(refusals), "every write callback needs a stale-version check here"
     assert all(refuse() for refuse in refusals.values())
@@ -171,3 +195,44 @@ def test_live_refresh_sends_nothing_until_the_building_changes(app, client_as):
     assert changed[ids.REVISION_SEEN]["data"] == revision + 1
     assert "staff" in json.dumps(changed[ids.RECENT_CHANGES], ensure_ascii=False)
     assert refresh(app, client_as("staff2"), revision).status_code == 204
+
+
+def test_bulk_sets_one_status_on_many_units_in_one_batch(app, client_as):
+    staff, picked = client_as("staff"), homes(app, 3)
+    code, response = bulk(app, staff, [[u["id"], u["version"]] for u in picked], "quarantined", start="2020-03-01",
+                          comment="returned from Wuhan on one bus")
+    assert code == 200 and "Applied to 3 unit(s)" in json.dumps(response) and response["response"][ids.SELECTION]["data"] == []
+    with database(app).connect() as conn:
+        changes = [queries.unit_history(conn, u["id"])[0] for u in picked]
+        after = [queries.unit(conn, u["id"]) for u in picked]
+    assert {c["batch_id"] for c in changes} == {changes[0]["batch_id"]}
+    assert {c["comment"] for c in changes} == {"returned from Wuhan on one bus"}
+    assert {(a["status"], str(a["quarantine_end"])) for a in after} == {("quarantined", "2020-03-15")}
+
+
+def test_bulk_is_all_or_nothing(app, client_as):
+    staff, picked = client_as("staff"), homes(app, 2)
+    with database(app).connect() as conn:
+        firm = queries.unit(conn, conn.execute(select(Unit.id).where(Unit.building_id == BUILDING, Unit.use == "firm")).first()[0])
+        outside = conn.execute(select(Unit.id, Unit.version).where(Unit.building_id == 12)).first()
+    selection = [[u["id"], u["version"]] for u in picked]
+    invalid = bulk(app, staff, selection + [[firm["id"], firm["version"]]], "healthy")[1]
+    assert "Nothing applied" in json.dumps(invalid, ensure_ascii=False) and firm["label"] in json.dumps(invalid, ensure_ascii=False)
+    assert "may not change" in json.dumps(bulk(app, staff, selection + [list(outside)], "vacant")[1])
+    assert "choose a status" in json.dumps(bulk(app, staff, selection, None)[1])
+    assert bulk(app, staff, [[picked[0]["id"], "1"]], "vacant")[0] == 204
+    assert bulk(app, staff, "all of them", "vacant")[0] == 204
+    with database(app).connect() as conn:
+        assert [queries.unit(conn, u["id"])["version"] for u in picked] == [u["version"] for u in picked]
+
+
+def test_an_ended_quarantine_is_confirmed_in_one_click(app, client_as):
+    due = homes(app, 1, "quarantined")[0]
+    code, response = press(app, client_as("staff"), ids.confirm_button(due["id"], due["version"]))
+    assert code == 200 and f"Confirmed {due['label']}" in json.dumps(response, ensure_ascii=False)
+    with database(app).connect() as conn:
+        after, change = queries.unit(conn, due["id"]), queries.unit_history(conn, due["id"])[0]
+    assert (after["status"], after["quarantine_end"], change["comment"]) == ("healthy", None, "quarantine ended")
+    other = homes(app, 1, "quarantined", building=4)[0]
+    refused = press(app, client_as("leader"), ids.confirm_button(other["id"], other["version"]), building=4)[1]
+    assert "may not change" in json.dumps(refused)

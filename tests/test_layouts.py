@@ -5,14 +5,17 @@ import datetime as dt
 import json
 
 from dashboard import ids
-from layouts import building, common, overview, unit_panel
+from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
 from layouts.grid import grid_payload
 from tests.helpers import by_id, text_of
 
 STATUSES = [
-    {"code": "healthy", "label_en": "Healthy household", "label_zh": "健康住户", "color": "#FFD54F", "text_code": "H", "pattern": "solid"},
-    {"code": "quarantined", "label_en": "Home quarantine", "label_zh": "居家隔离", "color": "#E53935", "text_code": "Q", "pattern": "solid"},
-    {"code": "unverified", "label_en": "Unverified", "label_zh": "待核实", "color": "#E0E0E0", "text_code": "?", "pattern": "hatched"},
+    {"code": "healthy", "label_en": "Healthy household", "label_zh": "健康住户", "color": "#FFD54F", "text_code": "H", "pattern": "solid",
+     "requires_dates": False, "expires_to": None},
+    {"code": "quarantined", "label_en": "Home quarantine", "label_zh": "居家隔离", "color": "#E53935", "text_code": "Q", "pattern": "solid",
+     "requires_dates": True, "expires_to": "healthy"},
+    {"code": "unverified", "label_en": "Unverified", "label_zh": "待核实", "color": "#E0E0E0", "text_code": "?", "pattern": "hatched",
+     "requires_dates": False, "expires_to": None},
 ]
 BUILDING = {"id": 7, "name": "鲁谷大厦", "address": "鲁谷路1号", "use": "mixed", "revision": 3, "area_id": 4}
 ENTRANCES = [{"id": 1, "name": "商业裙楼", "position": 0}, {"id": 2, "name": "1单元", "position": 1}]
@@ -20,27 +23,31 @@ FLOORS = [{"id": 10, "entrance_id": 1, "label": "B1", "level": -1}, {"id": 11, "
           {"id": 20, "entrance_id": 2, "label": "2", "level": 2}, {"id": 21, "entrance_id": 2, "label": "5", "level": 3}]
 
 
-def unit(uid, floor_id, entrance_id, position, label, status="healthy", use="home", day=1):
+def unit(uid, floor_id, entrance_id, position, label, status="healthy", use="home", day=1, end=None):
     """A unit row as queries.building_units returns it."""
     return {"id": uid, "floor_id": floor_id, "entrance_id": entrance_id, "position": position, "label": label,
-            "use": use, "head_count": 3, "status": status, "status_since": dt.datetime(2020, 2, day, 9)}
+            "use": use, "head_count": 3, "status": status, "status_since": dt.datetime(2020, 2, day, 9), "version": 2,
+            "quarantine_end": end}
 
 
 UNITS = [unit(100, 10, 1, 0, "B101", "unverified", "firm", day=3), unit(101, 11, 1, 1, "商铺2", use="firm"),
-         unit(102, 20, 2, 0, "201", "quarantined", day=5), unit(103, 21, 2, 2, "503", use="mixed")]
+         unit(102, 20, 2, 0, "201", "quarantined", day=5, end=dt.date(2020, 2, 19)), unit(103, 21, 2, 2, "503", use="mixed")]
+TODAY = dt.date(2020, 3, 1)
 
 
 def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly():
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS)
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, TODAY)
     assert payload["rows"] == ["5", "2", "1", "B1"]
     assert payload["entrances"] == [{"name": "商业裙楼", "width": 2}, {"name": "1单元", "width": 3}]
     assert (payload["base"], payload["epoch"], payload["revision"]) == (100, "2020-02-01", 3)
     assert payload["cells"] == [
-        [0, 3, 0, 0, 0, 2, 1, 3, 2],
-        [1, 2, 0, 1, "商铺2", 0, 1, 3, 0],
-        [2, 1, 1, 0, 0, 1, 0, 3, 4],
-        [3, 0, 1, 2, 0, 0, 2, 3, 0],
+        [0, 3, 0, 0, 0, 2, 1, 3, 2, 2],
+        [1, 2, 0, 1, "商铺2", 0, 1, 3, 0, 2],
+        [2, 1, 1, 0, 0, 1, 0, 3, 4, 2],
+        [3, 0, 1, 2, 0, 0, 2, 3, 0, 2],
     ]
+    assert payload["due"] == [2]
+    assert grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, dt.date(2020, 2, 19))["due"] == []
     assert [s["code"] for s in payload["statuses"]] == ["healthy", "quarantined", "unverified"]
     assert payload["statuses"][1]["ink"] == common.LIGHT_INK and payload["statuses"][0]["ink"] == common.DARK_INK
 
@@ -48,10 +55,10 @@ def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly()
 def test_grid_payload_of_a_large_tower_stays_small():
     floors = [{"id": level, "entrance_id": 1, "label": str(level), "level": level} for level in range(1, 61)]
     units = [unit(10_000 + level * 40 + p, level, 1, p, f"{level}{p + 1:02d}") for level in range(1, 61) for p in range(40)]
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES[:1], floors, units)
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES[:1], floors, units, TODAY)
     per_cell = len(json.dumps(payload, separators=(",", ":"))) / len(units)
     assert len(payload["cells"]) == 2_400
-    assert per_cell < 25, f"{per_cell:.1f} bytes per cell"
+    assert per_cell < 28, f"{per_cell:.1f} bytes per cell"
 
 
 def test_ink_reads_on_every_default_colour():
@@ -70,15 +77,21 @@ def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():
 
 
 def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS)
+    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, TODAY)
     trail = [{"id": 1, "kind": "city", "name": "北京市"}, {"id": 4, "kind": "workstation", "name": "第一楼宇工作站"}]
-    page = building.page(BUILDING, trail, STATUSES, {"healthy": 2, "quarantined": 1}, payload, None, unit_panel.empty(), "none yet")
+    parts = {"payload": payload, "legend": building.legend_items(STATUSES, {"healthy": 3, "quarantined": 1}),
+             "recent": "none yet", "due": due_list.due_list([UNITS[2]], {s["code"]: s for s in STATUSES}, can_confirm=True)}
+    page = building.page(BUILDING, trail, parts, None, unit_panel.empty(), bulk.bulk_bar(STATUSES))
     assert by_id(page, ids.GRID_DATA).data is payload
+    assert "Confirm: Healthy household" in text_of(by_id(page, ids.DUE_LIST))
+    assert by_id(page, ids.confirm_button(102, 2)) is not None
+    assert by_id(page, ids.GRID_HOST).to_plotly_json()["props"]["data-selection"] == ids.SELECTION
+    assert by_id(page, ids.BULK_BAR).className == "d-none"
     assert by_id(page, ids.BUILDING_ID).data == 7
     assert by_id(page, ids.SELECTED_UNIT).data is None
     assert by_id(page, ids.GRID_HOST).to_plotly_json()["props"]["data-target"] == ids.SELECTED_UNIT
     words = text_of(page)
-    assert "北京市" in words and "第一楼宇工作站" in words and "3 units" in words
+    assert "北京市" in words and "第一楼宇工作站" in words and "4 units" in words
     legend = by_id(page, ids.LEGEND)
     assert "Home quarantine · 居家隔离 1" in text_of(by_id(legend, ids.legend_item("quarantined")))
     assert "Unverified · 待核实 0" in text_of(by_id(legend, ids.legend_item("unverified")))
@@ -119,3 +132,19 @@ def test_overview_groups_buildings_by_area_and_says_when_nothing_matches():
     assert "第2街道 › 第一楼宇工作站" in text_of(groups[1])
     assert "No building matches" in text_of(overview.building_groups(STATUSES, [], {}, limit=300)[0])
     assert "first 3 buildings" in text_of(overview.building_groups(STATUSES, buildings, counts, limit=3)[-1])
+
+
+def test_recent_changes_offer_undo_only_to_editors():
+    batch = {"batch_id": "b1", "changed_at": dt.datetime(2020, 3, 1, 9), "actor": "王芳", "source": "manual",
+             "comment": "door-knock round 3", "labels": ["101", "102"], "moves": [("unverified", "healthy")]}
+    by_code = {s["code"]: s for s in STATUSES}
+    editable = recent_changes.recent([batch], by_code, can_undo=True)
+    assert "2 unit(s) 101, 102: Unverified → Healthy household" in text_of(editable)
+    assert "door-knock round 3" in text_of(editable)
+    assert by_id(editable, ids.undo_button("b1")) is not None
+    try:
+        by_id(recent_changes.recent([batch], by_code, can_undo=False), ids.undo_button("b1"))
+        raise AssertionError("a read-only user got an undo button")
+    except LookupError:
+        pass
+    assert "No changes yet" in text_of(recent_changes.recent([], by_code, can_undo=True))

@@ -1,4 +1,4 @@
-"""Editing: dated statuses in the catalogue, and the unit version each change produced
+"""Editing: dated statuses in the catalogue; each change's resulting unit version and batch comment
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +19,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expires_to', sa.String(length=32), nullable=True))
     with op.batch_alter_table('unit_changes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unit_version', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('comment', sa.String(length=500), nullable=True))
     statuses = sa.table('statuses', sa.column('code', sa.String), sa.column('requires_dates', sa.Boolean),
                         sa.column('default_days', sa.Integer), sa.column('expires_to', sa.String))
     op.execute(statuses.update().where(statuses.c.code == 'quarantined')
@@ -35,6 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('unit_changes', schema=None) as batch_op:
+        batch_op.drop_column('comment')
         batch_op.drop_column('unit_version')
     with op.batch_alter_table('statuses', schema=None) as batch_op:
         batch_op.drop_column('expires_to')

@@ -1,0 +1,23 @@
+"""The bulk bar: set one status, with one comment, on every selected unit."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import ids
+
+
+def bulk_bar(statuses: list[dict]) -> html.Div:
+    """The bar's controls; its container stays hidden until units are selected on the grid."""
+    options = [{"label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']}", "value": s["code"]} for s in statuses]
+    return html.Div([
+        html.B(id=ids.BULK_COUNT, className="me-2"),
+        dbc.Select(id=ids.BULK_STATUS, options=options, placeholder="Set status…", size="sm", style={"width": "15rem"}),
+        dbc.Input(id=ids.BULK_COMMENT, placeholder="Comment for all (e.g. door-knock round 3)", size="sm", style={"width": "18rem"}),
+        html.Label("Quarantine from", htmlFor=ids.BULK_START, className="small ms-1"),
+        dbc.Input(id=ids.BULK_START, type="date", size="sm", style={"width": "10rem"}),
+        html.Label("to", htmlFor=ids.BULK_END, className="small"),
+        dbc.Input(id=ids.BULK_END, type="date", size="sm", style={"width": "10rem"}),
+        dbc.Button("Apply", id=ids.BULK_APPLY, color="primary", size="sm"),
+        dbc.Button("Clear selection", id=ids.BULK_CLEAR, color="secondary", outline=True, size="sm"),
+    ], className="bulk-bar d-flex flex-wrap align-items-center gap-2 mb-2")
