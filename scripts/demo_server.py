@@ -1,7 +1,6 @@
 """A demo app served in a thread, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from dashboard import create_app
+from dashboard.config import local_today
 from dashboard.extensions import engine
 from data.accounts import create_user
 from data.db import writing
@@ -20,7 +20,6 @@ from scripts.chrome import chrome_options
 
 USERNAME = "wall-chart"
 PASSWORD = secrets.token_urlsafe(16)
-DEMO_TODAY = dt.date(2020, 3, 1)
 
 
 class DemoServer:
@@ -29,7 +28,7 @@ class DemoServer:
     def __init__(self, folder: Path):
         self.app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'demo.db'}", "SECRET_KEY": secrets.token_hex(16)})
         with self.app.server.app_context():
-            create_demo(engine(), today=DEMO_TODAY)
+            create_demo(engine(), today=local_today(self.app.server.config))
             with writing(engine()) as conn:
                 create_user(conn, USERNAME, PASSWORD, "admin")
         self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
