@@ -179,8 +179,9 @@ def run_step(conn, kind: str, target, status: str | None, homes: list[int], batc
         batches.append(ctx.batch_id)
 
 
-def test_concurrent_saves_of_one_unit_let_exactly_one_win(postgres_cluster):
-    engine = make_engine(postgres_cluster.new_database())
+def test_concurrent_saves_of_one_unit_let_exactly_one_win(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
     create_demo(engine, today=DEMO_TODAY)
     with engine.connect() as conn:
         unit = unit_where(conn, status="healthy", use="home")
