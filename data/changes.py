@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data import queries
 from data.access import authorize
 from data.accounts import Account
-from data.models import Area, Building, BuildingStatusCount, Unit, UnitChange
+from data.models import Area, AreaCount, Building, BuildingStatusCount, Unit, UnitChange
 from data.validation import InvalidEdit, clean
 
 SOURCES = ("manual", "import", "rule")
@@ -85,6 +85,7 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
             _write_change(conn, current[edit.unit_id], before, after, ctx)
             changed.append(edit.unit_id)
     _apply_count_deltas(conn, _status_deltas(values, current))
+    _apply_area_deltas(conn, _area_deltas(values, current))
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
 
@@ -185,6 +186,39 @@ def _apply_count_deltas(conn: Connection, deltas: Counter) -> None:
             ))
 
 
+def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tuple, list[int]]:
+    """Net change of units and people per (ancestor area, status, use) caused by the edits."""
+    deltas: dict[tuple, list[int]] = {}
+    for unit_id, unit_values in values.items():
+        row = current[unit_id]
+        after = {name: unit_values.get(name, row[name]) for name in ("status", "use", "head_count")}
+        if all(after[name] == row[name] for name in after):
+            continue
+        for area_id in _ancestors(row["area_path"]):
+            for key, units, people in (((area_id, row["status"], row["use"]), -1, -row["head_count"]),
+                                       ((area_id, after["status"], after["use"]), 1, after["head_count"])):
+                total = deltas.setdefault(key, [0, 0])
+                total[0], total[1] = total[0] + units, total[1] + people
+    return deltas
+
+
+def _ancestors(path: str) -> list[int]:
+    """Area ids of a materialised path, top first."""
+    return [int(part) for part in path.strip("/").split("/")]
+
+
+def _apply_area_deltas(conn: Connection, deltas: dict[tuple, list[int]]) -> None:
+    """Add the deltas to the maintained area rollups (upsert)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for (area_id, status, use), (units, people) in sorted(deltas.items()):
+        if units or people:
+            stmt = dialect.insert(AreaCount).values(area_id=area_id, status=status, use=use, units=units, people=people)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["area_id", "status", "use"],
+                set_={"units": AreaCount.units + units, "people": AreaCount.people + people},
+            ))
+
+
 def _bump_revisions(conn: Connection, building_ids: set[int]) -> None:
     """Tell watchers of these buildings that something changed."""
     if building_ids:
@@ -192,7 +226,24 @@ def _bump_revisions(conn: Connection, building_ids: set[int]) -> None:
 
 
 def recount(conn: Connection) -> None:
-    """Rebuild the per-building counts from the units (after bulk loads, and to check the maintained ones)."""
+    """Rebuild the per-building counts and the area rollups from the units (after bulk loads, and to check them)."""
     conn.execute(delete(BuildingStatusCount))
     grouped = select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status)
     conn.execute(insert(BuildingStatusCount).from_select(["building_id", "status", "count"], grouped))
+    conn.execute(delete(AreaCount))
+    rows = [{"area_id": a, "status": s, "use": u, "units": n, "people": p} for (a, s, u), (n, p) in area_totals(conn).items()]
+    if rows:
+        conn.execute(insert(AreaCount), rows)
+
+
+def area_totals(conn: Connection) -> dict[tuple, tuple[int, int]]:
+    """Units and people per (area, status, use) over each area's subtree, recounted from the units."""
+    paths = dict(conn.execute(select(Area.id, Area.path)).all())
+    leaves = conn.execute(select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.head_count))
+                          .join(Building, Building.id == Unit.building_id).group_by(Building.area_id, Unit.status, Unit.use))
+    totals: dict[tuple, list[int]] = {}
+    for area_id, status, use, units, people in leaves:
+        for ancestor in _ancestors(paths[area_id]):
+            total = totals.setdefault((ancestor, status, use), [0, 0])
+            total[0], total[1] = total[0] + units, total[1] + int(people or 0)
+    return {key: (units, people) for key, (units, people) in totals.items()}

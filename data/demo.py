@@ -15,6 +15,7 @@ from data.bulk import load_rows, reset_sequences
 from data.changes import recount
 from data.models import (
     Area,
+    AreaCount,
     Building,
     BuildingStatusCount,
     Entrance,
@@ -101,7 +102,8 @@ def has_data(engine: Engine) -> bool:
 def clear(engine: Engine) -> None:
     """Delete every area, building and unit (the status catalogue and the users stay, without their areas)."""
     with engine.begin() as conn:
-        for model in (PersonalDataView, UnitChange, BuildingStatusCount, Unit, Floor, Entrance, Building, UserArea, Area):
+        for model in (PersonalDataView, UnitChange, BuildingStatusCount, AreaCount, Unit, Floor, Entrance, Building,
+                      UserArea, Area):
             conn.execute(delete(model))
 
 
@@ -368,5 +370,5 @@ def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str
                  "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "head_count": 2,
                  "contact_phone": "", "status": status, "status_since": since, "note": "", "version": 1}
                 for p in range(width)])
-        conn.execute(insert(BuildingStatusCount).values(building_id=building_id, status=status, count=floors * width))
+        recount(conn)
     return building_id

@@ -196,3 +196,14 @@ class PersonalDataView(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     viewed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class AreaCount(Base):
+    """Units and people of an area's whole subtree by status and use, kept current with every change."""
+
+    __tablename__ = "area_counts"
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(ForeignKey("statuses.code"), primary_key=True)
+    use: Mapped[str] = mapped_column(String(16), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,10 +12,10 @@ from sqlalchemy import func, select, text
 
 from data import queries
 from data.accounts import SYSTEM, Account
-from data.changes import ChangeContext, NotAllowed, StaleEdit, UndoRefused, UnitEdit, apply_edits, undo_batch
+from data.changes import ChangeContext, NotAllowed, StaleEdit, UndoRefused, UnitEdit, apply_edits, area_totals, undo_batch
 from data.db import make_engine, upgrade, writing
 from data.demo import create_demo
-from data.models import BuildingStatusCount, Unit, UnitChange
+from data.models import AreaCount, BuildingStatusCount, Unit, UnitChange
 from data.validation import InvalidEdit, clean
 from tests.conftest import DEMO_TODAY
 
@@ -60,12 +60,14 @@ def unit_where(conn, **conditions) -> dict:
 
 
 def counts_match(conn) -> bool:
-    """Maintained per-building counts equal a recount of the units."""
+    """Maintained per-building counts and area rollups equal a recount of the units."""
     kept = Counter({(b, s): c for b, s, c in conn.execute(select(
         BuildingStatusCount.building_id, BuildingStatusCount.status, BuildingStatusCount.count)) if c})
     real = Counter({(b, s): c for b, s, c in conn.execute(
         select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status))})
-    return kept == real
+    rollups = {(a, s, u): (n, p) for a, s, u, n, p in conn.execute(
+        select(AreaCount.area_id, AreaCount.status, AreaCount.use, AreaCount.units, AreaCount.people)) if n or p}
+    return kept == real and rollups == area_totals(conn)
 
 
 def test_edits_outside_the_editors_areas_are_refused(demo_engine):
@@ -165,6 +167,8 @@ def test_any_edits_bulk_edits_and_undos_keep_counts_and_history_true(property_en
 def run_step(conn, kind: str, target, status: str | None, homes: list[int], batches: list[str]) -> None:
     """One step of a property-test script; refusals are part of the game."""
     values = {"status": status, "quarantine_start": DEMO_TODAY} if status == "quarantined" else {"status": status}
+    if kind == "edit" and target % 3 == 0:
+        values["head_count"] = target + 1
     ctx, changed = ChangeContext(actor=SYSTEM), []
     try:
         if kind == "edit":

@@ -1,0 +1,37 @@
+"""Area rollups: units and people by status and use for every area's subtree, maintained with each change
+
+Revision ID: 0004
+Revises: 0003
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('area_counts',
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('use', sa.String(length=16), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_area_counts_area_id_areas')),
+    sa.ForeignKeyConstraint(['status'], ['statuses.code'], name=op.f('fk_area_counts_status_statuses')),
+    sa.PrimaryKeyConstraint('area_id', 'status', 'use', name=op.f('pk_area_counts'))
+    )
+    op.execute("""
+        INSERT INTO area_counts (area_id, status, use, units, people)
+        SELECT ancestor.id, units.status, units.use, count(*), sum(units.head_count)
+        FROM units JOIN buildings ON buildings.id = units.building_id
+        JOIN areas AS leaf ON leaf.id = buildings.area_id
+        JOIN areas AS ancestor ON leaf.path LIKE ancestor.path || '%'
+        GROUP BY ancestor.id, units.status, units.use
+    """)
+
+
+def downgrade() -> None:
+    op.drop_table('area_counts')
