@@ -1,6 +1,7 @@
 """Overview page glue: the buildings in the user's areas with counts, filtered by a search box."""
 from dash import ClientsideFunction, Dash, Input, Output
 
+from callbacks import area
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.extensions import engine
@@ -10,13 +11,15 @@ from layouts import overview
 from layouts.common import not_allowed
 
 
-def page(q: str = "", **_query):
-    """The overview page, with the search from `?q=` applied."""
+def page(q: str = "", buildings: str = "", **_query):
+    """The overview page, with the search from `?q=` applied; a leader's home is their top area unless `?buildings=all`."""
     account = current_account()
     if not authorize(account, "view"):
         return not_allowed()
-    statuses, buildings, counts = _buildings(str(q), scope_paths(account))
-    return overview.page(statuses, buildings, counts, str(q), queries.OVERVIEW_LIMIT)
+    if account.role == "leader" and not q and buildings != "all":
+        return area.top_page()
+    statuses, found, counts = _buildings(str(q), scope_paths(account))
+    return overview.page(statuses, found, counts, str(q), queries.OVERVIEW_LIMIT)
 
 
 def filter_buildings(search):

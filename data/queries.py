@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from data.models import Area, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
+from data.models import Area, AreaCount, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
 
 OVERVIEW_LIMIT = 300
 HISTORY_LIMIT = 50
@@ -146,6 +146,35 @@ def changes_since(conn: Connection, seen_versions: dict[int, int]) -> list[dict]
         .where(UnitChange.unit_id.in_(seen_versions)).order_by(UnitChange.changed_at, UnitChange.id)
     )
     return [dict(r._mapping) for r in rows if (r.unit_version or 0) > seen_versions[r.unit_id]]
+
+
+def area(conn: Connection, area_id: int) -> dict | None:
+    """One area with its path (for authorisation), or None."""
+    row = conn.execute(select(Area.__table__).where(Area.id == area_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def child_areas(conn: Connection, area_id: int) -> list[dict]:
+    """The areas directly under an area, by name."""
+    return _dicts(conn.execute(select(Area.id, Area.kind, Area.name, Area.path)
+                               .where(Area.parent_id == area_id).order_by(Area.name, Area.id)))
+
+
+def top_area(conn: Connection, scope: Sequence[str] | None) -> dict | None:
+    """The highest area a user covers: the root for everyone-scoped users, else their shallowest area."""
+    query = select(Area.__table__).order_by(Area.depth, Area.id).limit(1)
+    query = query.where(Area.parent_id.is_(None)) if scope is None else query.where(Area.path.in_(scope))
+    row = conn.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]:
+    """Maintained units and people by status and use for each area's subtree (a few rows per area)."""
+    rollups: dict[int, list[dict]] = {area_id: [] for area_id in area_ids}
+    rows = conn.execute(select(AreaCount.__table__).where(AreaCount.area_id.in_(area_ids), AreaCount.units != 0))
+    for row in rows:
+        rollups[row.area_id].append(dict(row._mapping))
+    return rollups
 
 
 def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:

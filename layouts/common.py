@@ -18,7 +18,8 @@ ROLE_LABELS = {"admin": "administrator", "staff": "workstation staff", "leader":
 
 def shell(content, account) -> html.Div:
     """The app frame: a navbar with the signed-in user over the page content."""
-    links = [dbc.NavItem(dcc.Link("Buildings", href="/", className="nav-link"))]
+    links = [dbc.NavItem(dcc.Link("Buildings", href="/?buildings=all", className="nav-link")),
+             dbc.NavItem(dcc.Link("Areas", href="/areas", className="nav-link"))]
     if account is not None and account.role == "admin":
         links.append(dbc.NavItem(dcc.Link("Access log", href="/admin/access-log", className="nav-link")))
     navbar = dbc.Navbar(

@@ -285,3 +285,17 @@ def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
     assert "moved out in January" in browser.find_element(f"#{ids.RECENT_CHANGES}").text
     assert not browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.picked")
     assert browser.get_logs() == []
+
+
+def test_a_leader_finds_quarantined_households_in_three_clicks(browser, sqlite_app):
+    start_signed_in(browser, sqlite_app, "leader")
+    browser.wait_for_contains_text("h1", "鲁谷街道", timeout=15)
+    assert "People in home quarantine" in browser.find_element(".kpis").text
+    browser.find_element("#area-children a").click()
+    browser.wait_for_contains_text("h1", "楼宇工作站", timeout=15)
+    browser.find_element("#area-buildings a").click()
+    browser.wait_for_element(f"{CELL}", timeout=15)
+    browser.find_element("#legend button:nth-of-type(2)").click()
+    WebDriverWait(browser.driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)"))
+    assert {c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)")} <= {"quarantined"}
+    assert browser.get_logs() == []

@@ -82,7 +82,8 @@ def test_staff_see_only_their_areas(client_as):
 
 def test_a_leader_sees_no_phone_number_and_no_name_anywhere(app, client_as):
     leader = client_as("leader")
-    responses = [json.dumps(open_page(leader, "/"))]
+    responses = [json.dumps(open_page(leader, path)) for path in ("/", "/areas", "/area/3", "/area/4", "/area/5")]
+    responses.append(json.dumps(open_page(leader, "/", "?buildings=all")))
     for building_id in range(1, 34):
         units = units_of(app, building_id)
         responses.append(json.dumps(open_page(leader, f"/building/{building_id}", f"?unit={units[0]['id']}")))

@@ -1,0 +1,34 @@
+"""Area summaries from maintained rollups; what counts as a household or a firm comes from the catalogue."""
+from __future__ import annotations
+
+
+def household_statuses(statuses: list[dict]) -> set[str]:
+    """Statuses that only homes can have: a unit in one is a known household."""
+    return {s["code"] for s in statuses if "home" in s["applies_to"] and "firm" not in s["applies_to"]}
+
+
+def firm_statuses(statuses: list[dict]) -> set[str]:
+    """Statuses that only firms can have: a unit in one is a known firm."""
+    return {s["code"] for s in statuses if "firm" in s["applies_to"] and "home" not in s["applies_to"]}
+
+
+def by_status(rows: list[dict]) -> dict[str, int]:
+    """Units by status."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + row["units"]
+    return counts
+
+
+def kpis(rows: list[dict], statuses: list[dict]) -> dict:
+    """The leader's headline figures for an area: units, households, firms, people in dated statuses, firm shares."""
+    counts, homes, firms = by_status(rows), household_statuses(statuses), firm_statuses(statuses)
+    firm_total = sum(counts.get(code, 0) for code in firms)
+    return {
+        "units": sum(counts.values()),
+        "households": sum(counts.get(code, 0) for code in homes),
+        "firms": firm_total,
+        "people": {s["code"]: sum(r["people"] for r in rows if r["status"] == s["code"]) for s in statuses if s["requires_dates"]},
+        "firm_shares": {code: counts.get(code, 0) / firm_total for code in sorted(firms)} if firm_total else {},
+        "by_status": counts,
+    }

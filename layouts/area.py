@@ -1,0 +1,105 @@
+"""An area's page for leaders: headline figures, a breakdown by child area and by building, breadcrumbs up."""
+from __future__ import annotations
+
+import re
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dash_table, dcc, html
+
+from dashboard import ids
+from layouts.common import safe_colour, status_chip
+
+KIND_LABELS = {"city": "City", "district": "District", "subdistrict": "Sub-district", "workstation": "Workstation",
+               "community": "Community"}
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict], figures: dict,
+         children: list[dict], child_counts: dict[int, dict[str, int]], buildings: list[dict],
+         building_counts: dict[int, dict[str, int]], limit: int) -> html.Div:
+    """The whole area page."""
+    return html.Div([
+        breadcrumbs(trail, visible),
+        html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
+                className="h3"),
+        kpi_cards(figures, statuses),
+        html.Div([status_chip(s, f"{s['label_en']} {figures['by_status'].get(s['code'], 0):,}") for s in statuses],
+                 className="d-flex flex-wrap gap-2 my-2"),
+        _children_section(children, child_counts, statuses) if children else None,
+        html.H2(f"Buildings ({len(buildings)}{'+' if len(buildings) >= limit else ''})", className="h5 mt-3"),
+        building_table(buildings, building_counts, statuses),
+    ])
+
+
+def breadcrumbs(trail: list[dict], visible: set[int]) -> html.Nav:
+    """Links up the tree, to the areas the user may open."""
+    items = [html.Li(dcc.Link(a["name"], href=f"/area/{a['id']}") if a["id"] in visible and a is not trail[-1] else a["name"],
+                     className="breadcrumb-item" + (" active" if a is trail[-1] else "")) for a in trail]
+    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+
+
+def kpi_cards(figures: dict, statuses: list[dict]) -> dbc.Row:
+    """Units, households, firms, people in dated statuses, and the share of firms in each firm status."""
+    by_code = {s["code"]: s for s in statuses}
+    cards = [("Units", f"{figures['units']:,}"), ("Households", f"{figures['households']:,}"), ("Firms", f"{figures['firms']:,}")]
+    cards += [(f"People in {by_code[code]['label_en'].lower()}", f"{people:,}") for code, people in figures["people"].items()]
+    cards += [(f"Firms: {by_code[code]['label_en'].lower()}", f"{share:.0%}") for code, share in figures["firm_shares"].items()]
+    return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="small text-muted"), html.Div(value, className="h4 mb-0")])),
+                            xs=6, md=4, xl=2, className="mb-2") for label, value in cards], className="g-2 kpis")
+
+
+def breakdown_figure(children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]) -> go.Figure:
+    """Stacked horizontal bars, one per child area, in the catalogue's colours; a click opens the area."""
+    names = [c["name"] for c in children]
+    figure = go.Figure([
+        go.Bar(y=names, x=[child_counts[c["id"]].get(s["code"], 0) for c in children], name=f"{s['text_code']} {s['label_en']}",
+               orientation="h", marker={"color": safe_colour(s["color"]), "line": {"color": "#9e9e9e", "width": 0.5}},
+               customdata=[c["id"] for c in children], hovertemplate="%{y}: %{x} " + s["label_en"] + "<extra></extra>")
+        for s in statuses
+    ])
+    figure.update_layout(barmode="stack", height=90 + 34 * len(children), margin={"l": 10, "r": 10, "t": 30, "b": 20},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+                         yaxis={"autorange": "reversed"},
+                         plot_bgcolor="white")
+    return figure
+
+
+def _children_section(children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]) -> html.Section:
+    """The breakdown by child area: a chart and a sortable table."""
+    rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": KIND_LABELS.get(c["kind"], c["kind"]),
+             **_status_columns(child_counts[c["id"]], statuses)} for c in children]
+    return html.Section([
+        html.H2("By area", className="h5 mt-3"),
+        dcc.Graph(id=ids.AREA_CHART, figure=breakdown_figure(children, child_counts, statuses), config={"displayModeBar": False}),
+        _table(ids.AREA_CHILDREN, rows, [("area", "Area"), ("kind", "Kind")], statuses),
+    ])
+
+
+def building_table(buildings: list[dict], counts: dict[int, dict[str, int]], statuses: list[dict]) -> dash_table.DataTable:
+    """Buildings of the subtree with their counts; the name opens the grid."""
+    rows = [{"building": _link(b["name"], f"/building/{b['id']}"), "area": b["area_name"],
+             **_status_columns(counts[b["id"]], statuses)} for b in buildings]
+    return _table(ids.AREA_BUILDINGS, rows, [("building", "Building"), ("area", "Workstation")], statuses)
+
+
+def _table(table_id: str, rows: list[dict], leading: list[tuple[str, str]], statuses: list[dict]) -> dash_table.DataTable:
+    """A sortable table: leading text columns, then one numeric column per status and the total."""
+    columns = [{"id": key, "name": name, "presentation": "markdown"} for key, name in leading]
+    columns += [{"id": s["code"], "name": f"{s['text_code']} {s['label_en']}", "type": "numeric"} for s in statuses]
+    columns.append({"id": "total", "name": "Total", "type": "numeric"})
+    return dash_table.DataTable(id=table_id, data=rows, columns=columns, sort_action="native", page_size=50,
+                                markdown_options={"html": False}, style_table={"overflowX": "auto"},
+                                style_cell={"fontFamily": "inherit", "fontSize": "0.85rem", "padding": "4px 8px"},
+                                style_header={"fontWeight": "600"})
+
+
+def _status_columns(counts: dict[str, int], statuses: list[dict]) -> dict:
+    """Counts per status and their total, for a table row."""
+    return {**{s["code"]: counts.get(s["code"], 0) for s in statuses}, "total": sum(counts.values())}
+
+
+def _link(text: str, href: str) -> str:
+    """A markdown link whose text is escaped, so that a stored name cannot make a link of its own."""
+    escaped = MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return "[" + escaped + "](" + href + ")"

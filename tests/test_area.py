@@ -1,0 +1,84 @@
+"""Area pages: figures from maintained rollups, breakdowns, drill-down and scope."""
+from __future__ import annotations
+
+import json
+
+from plotly.utils import PlotlyJSONEncoder
+from sqlalchemy import func, select
+
+from data import summary
+from data.models import Building, Unit
+from dashboard.extensions import engine
+from layouts import area
+from tests.helpers import by_id, open_page, text_of
+from tests.test_layouts import STATUSES
+
+CATALOGUE = [
+    {**STATUSES[0], "applies_to": ["home", "mixed"]}, {**STATUSES[1], "applies_to": ["home", "mixed"]},
+    {"code": "reopened", "label_en": "Reopened", "applies_to": ["firm", "mixed"], "requires_dates": False},
+    {"code": "not_reopened", "label_en": "Not reopened", "applies_to": ["firm", "mixed"], "requires_dates": False},
+    {**STATUSES[2], "applies_to": ["home", "firm", "mixed"]},
+]
+ROWS = [{"status": "healthy", "use": "home", "units": 40, "people": 100}, {"status": "quarantined", "use": "home", "units": 5, "people": 12},
+        {"status": "quarantined", "use": "mixed", "units": 1, "people": 3}, {"status": "reopened", "use": "firm", "units": 30, "people": 400},
+        {"status": "not_reopened", "use": "firm", "units": 10, "people": 90}, {"status": "unverified", "use": "firm", "units": 4, "people": 0}]
+
+
+def test_kpis_come_from_rollups_and_the_catalogue():
+    figures = summary.kpis(ROWS, CATALOGUE)
+    assert (figures["units"], figures["households"], figures["firms"]) == (90, 46, 40)
+    assert figures["people"] == {"quarantined": 15}
+    assert figures["firm_shares"] == {"not_reopened": 0.25, "reopened": 0.75}
+
+
+def test_a_new_status_needs_no_code_to_be_counted():
+    inspected = {"code": "inspected", "label_en": "Inspected", "applies_to": ["home"], "requires_dates": False}
+    figures = summary.kpis(ROWS + [{"status": "inspected", "use": "home", "units": 7, "people": 9}], CATALOGUE + [inspected])
+    assert figures["households"] == 53 and figures["by_status"]["inspected"] == 7
+
+
+def test_area_page_layout_links_only_what_the_user_may_open():
+    found = {"id": 4, "name": "第一楼宇工作站", "kind": "workstation", "path": "/1/2/3/4/"}
+    trail = [{"id": 1, "name": "北京市", "kind": "city"}, {"id": 3, "name": "鲁谷街道", "kind": "subdistrict"},
+             {"id": 4, "name": "第一楼宇工作站", "kind": "workstation"}]
+    buildings = [{"id": 9, "name": "楼](javascript:alert(1))", "area_name": "第一楼宇工作站"}]
+    page = area.page(found, trail, {3, 4}, STATUSES, summary.kpis(ROWS[:2], CATALOGUE), [], {}, buildings, {9: {"healthy": 3}}, 300)
+    crumbs = json.dumps(page.children[0], cls=PlotlyJSONEncoder)
+    assert '"/area/3"' in crumbs and '"/area/1"' not in crumbs
+    assert "Households" in text_of(page) and "45" in text_of(page)
+    row = by_id(page, "area-buildings").data[0]
+    assert row["building"] == r"[楼\]\(javascript:alert\(1\)\)](/building/9)" and row["total"] == 3
+
+
+def test_breakdown_chart_has_a_clickable_bar_per_status():
+    children = [{"id": 4, "name": "一站", "kind": "workstation"}, {"id": 5, "name": "二站", "kind": "workstation"}]
+    figure = area.breakdown_figure(children, {4: {"healthy": 3}, 5: {"quarantined": 2}}, STATUSES)
+    assert [trace.marker.color for trace in figure.data] == [s["color"] for s in STATUSES]
+    assert list(figure.data[0].x) == [3, 0] and list(figure.data[0].customdata) == [4, 5]
+
+
+def units_in(app, area_path: str) -> int:
+    """Units under an area, counted the slow way."""
+    from data.models import Area
+    with app.server.app_context(), engine().connect() as conn:
+        return conn.execute(select(func.count()).select_from(Unit).join(Building, Building.id == Unit.building_id)
+                            .join(Area, Area.id == Building.area_id).where(Area.path.startswith(area_path))).scalar_one()
+
+
+def test_admins_see_the_city_and_drill_down(app, client):
+    city = text_of(open_page(client, "/areas"))
+    assert "北京市" in city and f"{units_in(app, '/1/'):,}" in city
+    subdistrict = open_page(client, "/area/3")
+    assert [row["kind"] for row in by_id(subdistrict, "area-children")["props"]["data"]] == ["Workstation"] * 4
+    assert f"{units_in(app, '/1/2/3/4/'):,}" in text_of(open_page(client, "/area/4"))
+
+
+def test_staff_and_leaders_see_only_their_areas(client_as):
+    staff, leader = client_as("staff"), client_as("leader")
+    assert "Area not found" in text_of(open_page(staff, "/area/3"))
+    assert "第一楼宇工作站" in text_of(open_page(staff, "/areas"))
+    home = text_of(open_page(leader, "/"))
+    assert "鲁谷街道" in home and "Households" in home
+    assert "Area not found" in text_of(open_page(leader, "/area/2"))
+    assert text_of(open_page(leader, "/", "?buildings=all")).count("鲁谷路") == 33
+    assert "Area not found" in text_of(open_page(leader, "/area/abc"))
