@@ -57,7 +57,8 @@ def show_unit(unit_id, building_id):
         return panel_for(conn, account, unit, found, queries.statuses(conn))
 
 
-def panel_for(conn, account, unit_id: int, building: dict, statuses: list[dict], values=None, errors=None, notice=None):
+def panel_for(conn, account, unit_id: int, building: dict, statuses: list[dict], values=None, errors=None, notice=None,
+              seen_version=None):
     """The panel of a unit of this building: the edit form for editors, personal data only for those who need it."""
     unit = queries.unit(conn, unit_id)
     if unit is None or unit["building_id"] != building["id"]:
@@ -67,7 +68,7 @@ def panel_for(conn, account, unit_id: int, building: dict, statuses: list[dict],
         _log_view(account.id, unit_id)
     else:
         unit, history = redact_unit(unit), [redact_change(change) for change in history]
-    editor = edit_form.form(unit, statuses, values, errors) if authorize(account, "edit", building) else None
+    editor = edit_form.form(unit, statuses, values, errors, seen_version) if authorize(account, "edit", building) else None
     return unit_panel.panel(unit, {status["code"]: status for status in statuses}, history, editor, notice)
 
 

@@ -6,11 +6,13 @@ import uuid
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
+from flask import current_app
 
 from callbacks.building import building_parts, panel_for
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
+from dashboard.config import local_today
 from dashboard.extensions import engine
 from data import queries
 from data.access import authorize
@@ -42,9 +44,10 @@ def save_unit(n_clicks, seen, building_id, *field_values):
                 raise NotAllowed([unit_id])
             apply_edits(conn, [UnitEdit(unit_id, values, version)], _context(account))
     except InvalidEdit as invalid:
-        return (_panel(account, unit_id, found, values, invalid.errors.get(unit_id, {})), *UNCHANGED)
+        return (_panel(account, unit_id, found, values, invalid.errors.get(unit_id, {}), seen_version=version), *UNCHANGED)
     except StaleEdit as stale:
-        return (_panel(account, unit_id, found, values, notice=edit_form.conflict(stale.later)), *UNCHANGED)
+        return (_panel(account, unit_id, found, values, notice=edit_form.conflict(stale.later),
+                       seen_version=stale.current[unit_id]), *UNCHANGED)
     except NotAllowed:
         return (_notice("You may not change this unit.", "danger"), *UNCHANGED)
     return (_panel(account, unit_id, found, notice=_notice("Saved.", "success")), *_building(account, found))
@@ -67,7 +70,8 @@ def undo(n_clicks, building_id):
             changed = undo_batch(conn, batch, _context(account))
     except UndoRefused as refused:
         later = ", ".join(f"{c['label']} ({c['actor']}, {when(c['changed_at'])})" for c in refused.later)
-        return (_notice(f"Not undone: these units changed after that batch: {later}.", "warning"), *UNCHANGED)
+        reason = f"these units changed after that batch: {later}" if later else str(refused)
+        return (_notice(f"Not undone: {reason}.", "warning"), *UNCHANGED)
     except (LookupError, NotAllowed):
         return (_notice("That batch cannot be undone here.", "danger"), *UNCHANGED)
     return (_notice(f"Undone: {len(changed)} unit(s) restored.", "success"), *_building(account, found))
@@ -115,8 +119,10 @@ def confirm_due(n_clicks, building_id):
             if unit is None or unit["building_id"] != number or not isinstance(version, int):
                 raise NotAllowed([unit_id])
             follows = {s["code"]: s for s in queries.statuses(conn)}[unit["status"]]["expires_to"]
-            if follows is None:
+            if unit["version"] != version:
                 raise StaleEdit([unit_id], queries.changes_since(conn, {unit_id: version}))
+            if follows is None or unit["quarantine_end"] is None or unit["quarantine_end"] >= local_today(current_app.config):
+                return (_notice(f"Not confirmed: the quarantine of {unit['label']} has not ended.", "warning"), *UNCHANGED)
             apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)],
                         ChangeContext(actor=account, request_id=str(uuid.uuid4()), comment="quarantine ended"))
     except StaleEdit:
@@ -161,10 +167,10 @@ def _picks(selection) -> list[tuple[int, int]] | None:
     return picks if valid and len(picks) == len(selection) and len({u for u, _ in picks}) == len(picks) else None
 
 
-def _panel(account, unit_id: int, found: dict, values=None, errors=None, notice=None):
-    """The unit panel, re-read from the database."""
+def _panel(account, unit_id: int, found: dict, values=None, errors=None, notice=None, seen_version=None):
+    """The unit panel, re-read from the database; after a refusal the form keeps the version the refusal was about."""
     with engine().connect() as conn:
-        return panel_for(conn, account, unit_id, found, queries.statuses(conn), values, errors, notice)
+        return panel_for(conn, account, unit_id, found, queries.statuses(conn), values, errors, notice, seen_version)
 
 
 def _seen(seen) -> tuple[int | None, int | None]:

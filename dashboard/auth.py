@@ -12,6 +12,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dashboard import ids
 from dashboard.extensions import engine
 from data.db import writing
 from data.accounts import (
@@ -77,10 +78,10 @@ def init_auth(server: Flask) -> None:
     manager = LoginManager(server)
     manager.user_loader(load_signed_in)
     server.before_request(gate)
+    # Every attempt counts, before it runs: counting only failures afterwards lets a burst of parallel guesses through.
     limiter = Limiter(get_remote_address, app=server, storage_uri="memory://")
-    limited = limiter.limit(server.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed)(login)
-    limited = limiter.limit(server.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"],
-                            deduct_when=_failed)(limited)
+    limited = limiter.limit(server.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"])(login)
+    limited = limiter.limit(server.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"])(limited)
     server.add_url_rule("/login", "login", limited, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["POST"])
     server.add_url_rule("/health", "health", health)
@@ -92,10 +93,10 @@ def current_account() -> Account | None:
 
 
 def load_signed_in(token: str) -> SignedIn | None:
-    """Flask-Login's loader: a live session's account, or nobody; the idle timer is refreshed once a minute."""
+    """Flask-Login's loader: a live session's account, or nobody; activity (not the refresh timer) keeps it alive."""
     with engine().connect() as conn:
         account, stale = session_account(conn, token), needs_touch(conn, token)
-    if stale:
+    if stale and not _is_timer(request):
         with writing(engine()) as conn:
             touch_session(conn, token)
     return SignedIn(account, token) if account else None
@@ -131,10 +132,13 @@ def login():
     if request.method == "GET":
         return render_template_string(LOGIN_PAGE, error=None, username="", next=target)
     username, password = request.form.get("username", "")[:100], request.form.get("password", "")[:1000]
-    with writing(engine()) as conn:
+    with engine().connect() as conn:
         user_id = check_password(conn, username, password)
-        token = start_session(conn, user_id) if user_id else None
-        account = session_account(conn, token) if token else None
+    account = None
+    if user_id:
+        with writing(engine()) as conn:
+            token = start_session(conn, user_id)
+            account = session_account(conn, token)
     if account is None:
         log.warning("failed sign-in for user %r from %s", username, request.remote_addr)
         return render_template_string(LOGIN_PAGE, error="Wrong user name or password.", username=username, next=target), 401
@@ -162,8 +166,17 @@ def health():
 
 
 def _safe_next(target: str) -> str:
-    """Only local paths: never an open redirect."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    """Only plain local paths: never an open redirect (browsers drop tabs and newlines, so `/\t/x` is `//x`)."""
+    plain = target.isprintable() and "\\" not in target and not urlsplit(target).netloc
+    return target if plain and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _is_timer(incoming) -> bool:
+    """True for the building page's refresh tick, which is no sign that someone is there."""
+    if incoming.path != CALLBACK_PREFIX:
+        return False
+    body = incoming.get_json(silent=True) or {}
+    return body.get("changedPropIds") == [f"{ids.REFRESH}.n_intervals"]
 
 
 def _account_key() -> str:
@@ -171,6 +184,3 @@ def _account_key() -> str:
     return "account:" + request.form.get("username", "").strip().lower()[:100]
 
 
-def _failed(response) -> bool:
-    """Only failed sign-ins count against the limits."""
-    return response.status_code != 302

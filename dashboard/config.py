@@ -16,8 +16,8 @@ DEFAULTS = {
     "DEBUG": False,
     "TRUSTED_PROXIES": 0,
     "TIMEZONE": "Asia/Shanghai",
-    "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
-    "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
+    "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",
+    "LOGIN_LIMIT_ADDRESS": "60 per 15 minutes",
 }
 
 

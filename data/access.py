@@ -31,10 +31,13 @@ def scope_paths(user: Account) -> tuple[str, ...] | None:
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234: enough to recognise a number, not to call it."""
+    """138****1234 for a mobile; shorter numbers keep only their last two digits: never more than half is shown."""
     if not phone:
         return phone
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+    digits = [c for c in phone if c.isdigit()]
+    if len(digits) >= 11:
+        return f"{''.join(digits[:3])}****{''.join(digits[-4:])}"
+    return "*" * max(len(digits) - 2, 4) + "".join(digits[-2:] if len(digits) >= 6 else [])
 
 
 def redact_unit(unit: dict) -> dict:

@@ -19,11 +19,11 @@ SOURCES = ("manual", "import", "rule")
 
 
 class StaleEdit(Exception):
-    """Units changed after the versions their editor saw; `later` lists those changes, oldest first."""
+    """Units changed after the versions their editor saw; `later` lists those changes, `current` the versions now."""
 
-    def __init__(self, unit_ids: list[int], later: list[dict]):
+    def __init__(self, unit_ids: list[int], later: list[dict], current: dict[int, int] | None = None):
         super().__init__(f"units changed since you loaded them: {unit_ids}")
-        self.unit_ids, self.later = unit_ids, later
+        self.unit_ids, self.later, self.current = unit_ids, later, current or {}
 
 
 class UnknownUnit(LookupError):
@@ -39,10 +39,10 @@ class NotAllowed(PermissionError):
 
 
 class UndoRefused(Exception):
-    """Some units of a batch changed after it: undoing would overwrite those later changes."""
+    """A batch cannot be undone: units changed after it (`later`), or its earlier values no longer validate."""
 
-    def __init__(self, later: list[dict]):
-        super().__init__(f"changed after this batch: {[change['label'] for change in later]}")
+    def __init__(self, later: list[dict], reason: str | None = None):
+        super().__init__(reason or f"changed after this batch: {[change['label'] for change in later]}")
         self.later = later
 
 
@@ -100,6 +100,8 @@ def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext) -> list[int]
         return apply_edits(conn, edits, ctx)
     except StaleEdit as stale:
         raise UndoRefused(stale.later) from None
+    except InvalidEdit as invalid:
+        raise UndoRefused([], f"the earlier values are no longer valid: {invalid}") from None
 
 
 def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
@@ -124,7 +126,7 @@ def _check_versions(conn: Connection, edits: list[UnitEdit], current: dict[int, 
     """Refuse the whole batch when any unit moved past the version its editor saw, saying who changed what."""
     seen = {e.unit_id: e.seen_version for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version}
     if seen:
-        raise StaleEdit(sorted(seen), queries.changes_since(conn, seen))
+        raise StaleEdit(sorted(seen), queries.changes_since(conn, seen), {u: current[u]["version"] for u in seen})
 
 
 def _clean_all(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> dict[int, dict]:

@@ -332,16 +332,18 @@ def _occupant(rng: random.Random, use: str) -> tuple[str, int, str]:
 
 
 def _change_rows(ids: Ids, rng: random.Random, unit_id: int, building_id: int, events: list[dict]) -> list[tuple]:
-    """Change rows for a unit's events; the first one (the ledger import) has no before."""
-    rows, before = [], None
+    """Change rows for a unit's events, shaped as the change command writes them (dates move with dated statuses)."""
+    rows, before = [], {}
     for version, event in enumerate(events, start=1):
-        after = {"status": event["status"]}
-        if "quarantine" in event:
-            after.update(quarantine_start=event["quarantine"][0].isoformat(), quarantine_end=event["quarantine"][1].isoformat())
+        start, end = (d.isoformat() for d in event["quarantine"]) if "quarantine" in event else (None, None)
+        after = {"status": event["status"], "quarantine_start": start, "quarantine_end": end}
+        changed = {name: value for name, value in after.items() if before.get(name) != value}
         batch = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         rows.append((ids.take("change"), unit_id, building_id, event["at"], event["actor"], event["source"], batch,
-                     before, event["status"], version, json.dumps({"status": before} if before else {}), json.dumps(after, ensure_ascii=False)))
-        before = event["status"]
+                     before.get("status"), event["status"], version,
+                     json.dumps({name: before.get(name) for name in changed} if before else {}),
+                     json.dumps(changed, ensure_ascii=False)))
+        before = after
     return rows
 
 

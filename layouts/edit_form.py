@@ -13,11 +13,12 @@ from layouts.unit_panel import FIELD_LABELS
 INPUT_TYPES = {"head_count": "number", "contact_phone": "tel", "quarantine_start": "date", "quarantine_end": "date"}
 
 
-def form(unit: dict, statuses: list[dict], values: dict | None = None, errors: dict | None = None) -> html.Div:
-    """The edit form of a unit, filled with `values` (the user's input) or the unit's own."""
+def form(unit: dict, statuses: list[dict], values: dict | None = None, errors: dict | None = None,
+         seen_version: int | None = None) -> html.Div:
+    """The edit form of a unit, filled with `values` (the user's input) or the unit's own; statuses show their uses."""
     values, errors = values or _values_of(unit), errors or {}
-    options = [{"label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']}", "value": s["code"]}
-               for s in statuses if unit["use"] in s["applies_to"] or s["code"] == unit["status"]]
+    options = [{"label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']} ({'/'.join(s['applies_to'])})", "value": s["code"]}
+               for s in statuses]
     uses = [{"label": label, "value": use} for use, label in USE_LABELS.items()]
     return html.Div([
         _row("status", dbc.Select(id=ids.edit_field("status"), options=options, value=values["status"],
@@ -28,7 +29,7 @@ def form(unit: dict, statuses: list[dict], values: dict | None = None, errors: d
           for name in ("occupant_name", "head_count", "contact_phone", "quarantine_start", "quarantine_end")],
         _row("note", dbc.Textarea(id=ids.edit_field("note"), value=values["note"], rows=2, invalid="note" in errors, size="sm"), errors),
         dbc.Button("Save", id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
-        dcc.Store(id=ids.EDIT_SEEN, data={"unit": unit["id"], "version": unit["version"]}),
+        dcc.Store(id=ids.EDIT_SEEN, data={"unit": unit["id"], "version": unit["version"] if seen_version is None else seen_version}),
     ], className="edit-form small")
 
 

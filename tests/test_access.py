@@ -30,6 +30,7 @@ def test_authorize(user, action, target, allowed):
 def test_phones_are_masked():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("12345") == "****"
+    assert mask_phone("87654321") == "******21"
     assert mask_phone("") == ""
 
 

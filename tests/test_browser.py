@@ -155,7 +155,7 @@ def plant_corpus(db) -> None:
         conn.execute(update(Unit).where(Unit.building_id == 1).values(
             label=XSS_CORPUS[4][:32], note=XSS_CORPUS[5], occupant_name=XSS_CORPUS[1]))
         conn.execute(update(Status).where(Status.code == "vacant").values(label_en=XSS_CORPUS[0], label_zh=XSS_CORPUS[2]))
-        conn.execute(update(UnitChange).where(UnitChange.building_id == 1).values(actor=XSS_CORPUS[3]))
+        conn.execute(update(UnitChange).where(UnitChange.building_id == 1).values(actor=XSS_CORPUS[3], comment=XSS_CORPUS[4]))
 
 
 def no_script_ran(browser) -> bool:
@@ -178,6 +178,8 @@ def test_stored_markup_is_shown_as_text_everywhere(browser, sqlite_app):
     assert XSS_CORPUS[2] in browser.find_element(".entrance-head").text
     assert XSS_CORPUS[5] in browser.find_element(".unit-card").text
     assert XSS_CORPUS[3] in browser.find_element(".unit-card").text
+    assert XSS_CORPUS[4] in browser.find_element(f"#{ids.RECENT_CHANGES}").text
+    assert browser.find_element(f"#{ids.edit_field('occupant_name')}").get_attribute("value") == XSS_CORPUS[1]
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#grid-host img, #grid-host script, #grid-host svg, #grid-host iframe")
     browser.driver.get(f"{browser.server_url}/admin/access-log")
     browser.wait_for_contains_text("h1", "Access log", timeout=15)

@@ -171,7 +171,8 @@ def test_every_write_callback_refuses_a_stale_version(app, client_as):
         "save_unit": lambda: "Someone saved this unit" in json.dumps(save(app, staff, unit, note="stale")[1]),
         "undo": lambda: "Not undone" in json.dumps(undo(app, staff, batch)[1]),
         "apply_bulk": lambda: "changed since you selected" in json.dumps(bulk(app, staff, [[unit["id"], unit["version"]]], "healthy")[1]),
-        "confirm_due": lambda: "Not confirmed" in json.dumps(press(app, staff, ids.confirm_button(due["id"], due["version"]))[1]),
+        "confirm_due": lambda: "changed since the list was shown" in json.dumps(
+            press(app, staff, ids.confirm_button(due["id"], due["version"]))[1]),
     }
     assert writes == set(refusals), "every write callback needs a stale-version check here"
     assert all(refuse() for refuse in refusals.values())
@@ -236,3 +237,46 @@ def test_an_ended_quarantine_is_confirmed_in_one_click(app, client_as):
     other = homes(app, 1, "quarantined", building=4)[0]
     refused = press(app, client_as("leader"), ids.confirm_button(other["id"], other["version"]), building=4)[1]
     assert "may not change" in json.dumps(refused)
+
+
+def test_a_running_quarantine_cannot_be_confirmed(app, client_as):
+    staff, unit = client_as("staff"), a_home(app)
+    save(app, staff, unit, status="quarantined", quarantine_start="2099-01-01")
+    with database(app).connect() as conn:
+        running = queries.unit(conn, unit["id"])
+    refused = press(app, staff, ids.confirm_button(running["id"], running["version"]))[1]
+    assert "has not ended" in json.dumps(refused)
+    with database(app).connect() as conn:
+        assert queries.unit(conn, unit["id"])["status"] == "quarantined"
+
+
+def test_a_demo_quarantine_that_ended_can_be_undone(app, client_as):
+    with database(app).connect() as conn:
+        batch, unit_id = conn.execute(select(UnitChange.batch_id, UnitChange.unit_id).where(
+            UnitChange.building_id == BUILDING, UnitChange.status_before == "quarantined",
+            UnitChange.status_after == "healthy")).first()
+    code, response = undo(app, client_as("staff"), batch)
+    assert code == 200 and "Undone: 1 unit(s)" in json.dumps(response)
+    with database(app).connect() as conn:
+        unit = queries.unit(conn, unit_id)
+    assert unit["status"] == "quarantined" and unit["quarantine_start"] is not None
+
+
+def test_staff_cannot_write_to_another_workstations_building(app, client_as):
+    staff = client_as("staff")
+    with database(app).connect() as conn:
+        outside = queries.unit(conn, conn.execute(select(Unit.id).where(Unit.building_id == 12)).first()[0])
+        batch = conn.execute(select(UnitChange.batch_id).where(UnitChange.building_id == 12)).first()[0]
+        due = conn.execute(select(Unit.id, Unit.version, Unit.building_id)
+                           .where(Unit.status == "quarantined", Unit.building_id.in_([10, 13, 16]))).first()
+    attempts = [save(app, staff, outside, building=12, note="x")[1], save(app, staff, outside, building=BUILDING, note="x")[1],
+                bulk(app, staff, [[outside["id"], outside["version"]]], "vacant", building=12)[1],
+                bulk(app, staff, [[outside["id"], outside["version"]]], "vacant", building=BUILDING)[1],
+                undo(app, staff, batch, building=12)[1], undo(app, staff, batch, building=BUILDING)[1]]
+    attempts += [press(app, staff, ids.confirm_button(due.id, due.version), building=due.building_id)[1],
+                 press(app, staff, ids.confirm_button(due.id, due.version), building=BUILDING)[1]]
+    with database(app).connect() as conn:
+        assert queries.unit(conn, outside["id"])["version"] == outside["version"]
+        assert queries.unit(conn, due.id)["version"] == due.version
+        assert conn.execute(select(UnitChange.id).where(UnitChange.building_id == 12, UnitChange.actor == "staff")).first() is None
+    assert all(outside["occupant_name"] not in json.dumps(a or {}, ensure_ascii=False) for a in attempts if outside["occupant_name"])
