@@ -99,13 +99,15 @@ class Status(Base):
     requires_dates: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     default_days: Mapped[int | None] = mapped_column(Integer)
     expires_to: Mapped[str | None] = mapped_column(String(32))
+    # Units in a door-knock status (unverified) go on the door-knock list once they have waited too long.
+    door_knock: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Unit(Base):
     """A unit (户/房间): one cell of a building's grid."""
 
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("floor_id", "position"),)
+    __table_args__ = (UniqueConstraint("floor_id", "position"), Index(None, "status", "building_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     entrance_id: Mapped[int] = mapped_column(ForeignKey("entrances.id"))

@@ -1,6 +1,7 @@
 """Read queries: each answers one question of a page, with SQL doing the counting."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, false, func, or_, select
@@ -175,6 +176,42 @@ def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]
     for row in rows:
         rollups[row.area_id].append(dict(row._mapping))
     return rollups
+
+
+EXCEPTION_LIMIT = 50
+
+
+def area_exceptions(conn: Connection, area_path: str, today: dt.date, waited_days: int) -> dict[str, list[dict]]:
+    """What needs people in an area: long-unverified units, quarantines ending today or tomorrow, the buildings with
+    most units in quarantine, and mixed-use units in quarantine (labels and buildings only: no personal data)."""
+    catalogue = statuses(conn)
+    knock = [s["code"] for s in catalogue if s["door_knock"]]
+    dated = [s["code"] for s in catalogue if s["requires_dates"]]
+    since = dt.datetime.combine(today - dt.timedelta(days=waited_days), dt.time())
+    return {
+        "unverified": _units_where(conn, area_path, Unit.status.in_(knock), Unit.status_since < since),
+        "ending": _units_where(conn, area_path, Unit.status.in_(dated),
+                               Unit.quarantine_end.between(today, today + dt.timedelta(days=1))),
+        "mixed": _units_where(conn, area_path, Unit.status.in_(dated), Unit.use == "mixed"),
+        "buildings": _dicts(conn.execute(
+            select(Building.id, Building.name, func.sum(BuildingStatusCount.count).label("units"))
+            .join(BuildingStatusCount, BuildingStatusCount.building_id == Building.id)
+            .join(Area, Area.id == Building.area_id)
+            .where(Area.path.startswith(area_path, autoescape=True), BuildingStatusCount.status.in_(dated),
+                   BuildingStatusCount.count > 0)
+            .group_by(Building.id, Building.name).order_by(func.sum(BuildingStatusCount.count).desc(), Building.id)
+            .limit(10))),
+    }
+
+
+def _units_where(conn: Connection, area_path: str, *conditions) -> list[dict]:
+    """Units of an area's subtree meeting conditions, with their building, oldest status first."""
+    return _dicts(conn.execute(
+        select(Unit.id, Unit.label, Unit.status, Unit.status_since, Unit.quarantine_end, Building.id.label("building_id"),
+               Building.name.label("building_name"))
+        .join(Building, Building.id == Unit.building_id).join(Area, Area.id == Building.area_id)
+        .where(Area.path.startswith(area_path, autoescape=True), *conditions)
+        .order_by(Unit.status_since, Unit.id).limit(EXCEPTION_LIMIT)))
 
 
 def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:

@@ -17,8 +17,8 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict], figures: dict,
          children: list[dict], child_counts: dict[int, dict[str, int]], buildings: list[dict],
-         building_counts: dict[int, dict[str, int]], limit: int) -> html.Div:
-    """The whole area page."""
+         building_counts: dict[int, dict[str, int]], limit: int, attention=None) -> html.Div:
+    """The whole area page; `attention` is the exceptions section."""
     return html.Div([
         breadcrumbs(trail, visible),
         html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
@@ -26,6 +26,8 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
         kpi_cards(figures, statuses),
         html.Div([status_chip(s, f"{s['label_en']} {figures['by_status'].get(s['code'], 0):,}") for s in statuses],
                  className="d-flex flex-wrap gap-2 my-2"),
+        html.H2("Needs attention", className="h5 mt-3") if attention is not None else None,
+        attention,
         _children_section(children, child_counts, statuses) if children else None,
         html.H2(f"Buildings ({len(buildings)}{'+' if len(buildings) >= limit else ''})", className="h5 mt-3"),
         building_table(buildings, building_counts, statuses),

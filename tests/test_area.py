@@ -6,7 +6,8 @@ import json
 from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import func, select
 
-from data import summary
+from dashboard.config import local_today
+from data import queries, summary
 from data.models import Building, Unit
 from dashboard.extensions import engine
 from layouts import area
@@ -43,6 +44,7 @@ def test_area_page_layout_links_only_what_the_user_may_open():
              {"id": 4, "name": "第一楼宇工作站", "kind": "workstation"}]
     buildings = [{"id": 9, "name": "楼](javascript:alert(1))", "area_name": "第一楼宇工作站"}]
     page = area.page(found, trail, {3, 4}, STATUSES, summary.kpis(ROWS[:2], CATALOGUE), [], {}, buildings, {9: {"healthy": 3}}, 300)
+    assert "Needs attention" not in text_of(page)
     crumbs = json.dumps(page.children[0], cls=PlotlyJSONEncoder)
     assert '"/area/3"' in crumbs and '"/area/1"' not in crumbs
     assert "Households" in text_of(page) and "45" in text_of(page)
@@ -82,3 +84,19 @@ def test_staff_and_leaders_see_only_their_areas(client_as):
     assert "Area not found" in text_of(open_page(leader, "/area/2"))
     assert text_of(open_page(leader, "/", "?buildings=all")).count("鲁谷路") == 33
     assert "Area not found" in text_of(open_page(leader, "/area/abc"))
+
+
+def test_exceptions_list_what_needs_people_in_the_area(app, client):
+    with app.server.app_context(), engine().begin() as conn:
+        ending = conn.execute(select(Unit.id).where(Unit.status == "quarantined").order_by(Unit.id)).scalars().first()
+        conn.execute(Unit.__table__.update().where(Unit.id == ending).values(quarantine_end=local_today(app.server.config)))
+        mixed = conn.execute(select(Unit.id, Unit.label).where(Unit.status == "quarantined", Unit.use == "mixed")).first()
+        found = queries.area_exceptions(conn, "/1/2/3/", local_today(app.server.config), waited_days=7)
+    assert ending in [u["id"] for u in found["ending"]]
+    assert mixed is None or mixed.id in [u["id"] for u in found["mixed"]]
+    assert found["unverified"] and all(u["status"] == "unverified" for u in found["unverified"])
+    counts = [b["units"] for b in found["buildings"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] >= 1
+    page = json.dumps(open_page(client, "/area/3", "?days=7"), ensure_ascii=False)
+    assert f"?unit={ending}" in page and "Unverified for more than 7 days" in page
+    assert "Unverified for more than 3000 days (0)" in text_of(open_page(client, "/area/3", "?days=3000"))

@@ -1,4 +1,4 @@
-"""Area rollups: units and people by status and use for every area's subtree, maintained with each change
+"""Leaders: area rollups (units and people by status and use, maintained with each change), door-knock statuses
 
 Revision ID: 0004
 Revises: 0003
@@ -33,5 +33,17 @@ def upgrade() -> None:
     """)
 
 
+    with op.batch_alter_table('statuses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('door_knock', sa.Boolean(), server_default='0', nullable=False))
+    statuses = sa.table('statuses', sa.column('code', sa.String), sa.column('door_knock', sa.Boolean))
+    op.execute(statuses.update().where(statuses.c.code == 'unverified').values(door_knock=True))
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_units_status_building_id'), ['status', 'building_id'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_units_status_building_id'))
+    with op.batch_alter_table('statuses', schema=None) as batch_op:
+        batch_op.drop_column('door_knock')
     op.drop_table('area_counts')
