@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data import queries
 from data.access import authorize
 from data.accounts import Account
-from data.models import Area, AreaCount, Building, BuildingStatusCount, Unit, UnitChange
+from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Unit, UnitChange
 from data.validation import InvalidEdit, clean
 
 SOURCES = ("manual", "import", "rule")
@@ -86,6 +86,7 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
             changed.append(edit.unit_id)
     _apply_count_deltas(conn, _status_deltas(values, current))
     _apply_area_deltas(conn, _area_deltas(values, current))
+    _apply_daily_deltas(conn, _daily_deltas(values, current, ctx.at.date()))
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
 
@@ -204,6 +205,28 @@ def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tupl
     return deltas
 
 
+def _daily_deltas(values: dict[int, dict], current: dict[int, dict], day: dt.date) -> Counter:
+    """Net change of units per (ancestor area, day, status) caused by the edits' status changes."""
+    deltas: Counter = Counter()
+    for unit_id, unit_values in values.items():
+        row, new = current[unit_id], unit_values.get("status")
+        if new is not None and new != row["status"]:
+            for area_id in _ancestors(row["area_path"]):
+                deltas[(area_id, day, row["status"])] -= 1
+                deltas[(area_id, day, new)] += 1
+    return deltas
+
+
+def _apply_daily_deltas(conn: Connection, deltas: Counter) -> None:
+    """Add the deltas to the maintained daily deltas (upsert)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for (area_id, day, status), delta in sorted(deltas.items()):
+        if delta:
+            stmt = dialect.insert(AreaDailyDelta).values(area_id=area_id, day=day, status=status, delta=delta)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["area_id", "day", "status"],
+                                                    set_={"delta": AreaDailyDelta.delta + delta}))
+
+
 def _ancestors(path: str) -> list[int]:
     """Area ids of a materialised path, top first."""
     return [int(part) for part in path.strip("/").split("/")]
@@ -236,6 +259,32 @@ def recount(conn: Connection) -> None:
     rows = [{"area_id": a, "status": s, "use": u, "units": n, "people": p} for (a, s, u), (n, p) in area_totals(conn).items()]
     if rows:
         conn.execute(insert(AreaCount), rows)
+    conn.execute(delete(AreaDailyDelta))
+    daily = [{"area_id": a, "day": d, "status": s, "delta": n} for (a, d, s), n in daily_totals(conn).items() if n]
+    for start in range(0, len(daily), 50_000):
+        conn.execute(insert(AreaDailyDelta), daily[start:start + 50_000])
+
+
+def daily_totals(conn: Connection) -> Counter:
+    """Net change of units per (area, day, status) over each area's subtree, recounted from the change history."""
+    paths = dict(conn.execute(select(Area.id, Area.path)).all())
+    day = func.date(UnitChange.changed_at) if conn.dialect.name == "sqlite" else func.date_trunc("day", UnitChange.changed_at)
+    totals: Counter = Counter()
+    for column, sign in ((UnitChange.status_after, 1), (UnitChange.status_before, -1)):
+        grouped = conn.execute(
+            select(Building.area_id, day, column, func.count()).join(Building, Building.id == UnitChange.building_id)
+            .where(column.is_not(None), UnitChange.status_before.is_distinct_from(UnitChange.status_after))
+            .group_by(Building.area_id, day, column))
+        for area_id, when, status, count in grouped:
+            day_value = when if isinstance(when, dt.date) and not isinstance(when, dt.datetime) else _as_date(when)
+            for ancestor in _ancestors(paths[area_id]):
+                totals[(ancestor, day_value, status)] += sign * count
+    return totals
+
+
+def _as_date(value) -> dt.date:
+    """A date from what the database's day function returned (text on SQLite, a timestamp on PostgreSQL)."""
+    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
 
 
 def area_totals(conn: Connection) -> dict[tuple, tuple[int, int]]:

@@ -209,3 +209,13 @@ class AreaCount(Base):
     use: Mapped[str] = mapped_column(String(16), primary_key=True)
     units: Mapped[int] = mapped_column(Integer, default=0)
     people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AreaDailyDelta(Base):
+    """Net change of units per status, per area subtree and day (UTC): trends and "as of" counts without scanning."""
+
+    __tablename__ = "area_daily_deltas"
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(ForeignKey("statuses.code"), primary_key=True)
+    delta: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from data.models import Area, AreaCount, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
+from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
 
 OVERVIEW_LIMIT = 300
 HISTORY_LIMIT = 50
@@ -176,6 +176,15 @@ def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]
     for row in rows:
         rollups[row.area_id].append(dict(row._mapping))
     return rollups
+
+
+def area_daily_deltas(conn: Connection, area_ids: list[int], after: dt.date) -> dict[int, list[dict]]:
+    """Maintained net changes per day and status after a day, for each area (at most days x statuses rows each)."""
+    found: dict[int, list[dict]] = {area_id: [] for area_id in area_ids}
+    rows = conn.execute(select(AreaDailyDelta.__table__).where(AreaDailyDelta.area_id.in_(area_ids), AreaDailyDelta.day > after))
+    for row in rows:
+        found[row.area_id].append(dict(row._mapping))
+    return found
 
 
 EXCEPTION_LIMIT = 50

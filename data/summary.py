@@ -1,6 +1,8 @@
 """Area summaries from maintained rollups; what counts as a household or a firm comes from the catalogue."""
 from __future__ import annotations
 
+import datetime as dt
+
 
 def household_statuses(statuses: list[dict]) -> set[str]:
     """Statuses that only homes can have: a unit in one is a known household."""
@@ -32,3 +34,16 @@ def kpis(rows: list[dict], statuses: list[dict]) -> dict:
         "firm_shares": {code: counts.get(code, 0) / firm_total for code in sorted(firms)} if firm_total else {},
         "by_status": counts,
     }
+
+
+def counts_by_day(current: dict[str, int], deltas: list[dict], days: list[dt.date]) -> dict[dt.date, dict[str, int]]:
+    """Counts by status at the end of each day: today's counts minus every change made after that day."""
+    later: dict[str, int] = {}
+    by_day: dict[dt.date, dict[str, int]] = {}
+    pending = sorted(deltas, key=lambda d: d["day"], reverse=True)
+    for day in sorted(days, reverse=True):
+        while pending and pending[0]["day"] > day:
+            change = pending.pop(0)
+            later[change["status"]] = later.get(change["status"], 0) + change["delta"]
+        by_day[day] = {status: current.get(status, 0) - later.get(status, 0) for status in set(current) | set(later)}
+    return dict(sorted(by_day.items()))

@@ -12,10 +12,20 @@ from sqlalchemy import func, select, text
 
 from data import queries
 from data.accounts import SYSTEM, Account
-from data.changes import ChangeContext, NotAllowed, StaleEdit, UndoRefused, UnitEdit, apply_edits, area_totals, undo_batch
+from data.changes import (
+    ChangeContext,
+    NotAllowed,
+    StaleEdit,
+    UndoRefused,
+    UnitEdit,
+    apply_edits,
+    area_totals,
+    daily_totals,
+    undo_batch,
+)
 from data.db import make_engine, upgrade, writing
 from data.demo import create_demo
-from data.models import AreaCount, BuildingStatusCount, Unit, UnitChange
+from data.models import AreaCount, AreaDailyDelta, BuildingStatusCount, Unit, UnitChange
 from data.validation import InvalidEdit, clean
 from tests.conftest import DEMO_TODAY
 
@@ -67,7 +77,9 @@ def counts_match(conn) -> bool:
         select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status))})
     rollups = {(a, s, u): (n, p) for a, s, u, n, p in conn.execute(
         select(AreaCount.area_id, AreaCount.status, AreaCount.use, AreaCount.units, AreaCount.people)) if n or p}
-    return kept == real and rollups == area_totals(conn)
+    daily = {(a, d, s): n for a, d, s, n in conn.execute(
+        select(AreaDailyDelta.area_id, AreaDailyDelta.day, AreaDailyDelta.status, AreaDailyDelta.delta)) if n}
+    return kept == real and rollups == area_totals(conn) and daily == {k: n for k, n in daily_totals(conn).items() if n}
 
 
 def test_edits_outside_the_editors_areas_are_refused(demo_engine):
