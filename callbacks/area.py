@@ -1,4 +1,6 @@
-"""Area page glue: figures from maintained rollups, the breakdown, and drill-down."""
+"""Area page glue: figures from maintained rollups and daily deltas, the breakdown, and drill-down."""
+import datetime as dt
+
 from dash import ClientsideFunction, Dash, Input
 from flask import current_app
 
@@ -15,16 +17,25 @@ from layouts.common import message_page, not_allowed
 
 
 DEFAULT_WAIT_DAYS = 7
+TREND_DAYS = 90
 
 
-def page(area_id=None, days=None, **_query):
-    """The page of one area of the user's scope; `?days=` sets how long 'unverified' may wait."""
+def page(area_id=None, days=None, as_of=None, **_query):
+    """The page of one area of the user's scope; `?days=` sets how long 'unverified' may wait, `?as_of=` a past date."""
     account, number = current_account(), positive_int(area_id)
     with engine().connect() as conn:
         found = queries.area(conn, number) if number else None
         if found is None or not authorize(account, "view", {"area_path": found["path"]}):
             return message_page("Area not found", f"There is no area {area_id} that you may see.")
-        return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS)
+        return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS, parse_day(as_of))
+
+
+def parse_day(value) -> dt.date | None:
+    """A YYYY-MM-DD date from a URL, or None."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def top_page(days=None, **_query):
@@ -39,20 +50,32 @@ def top_page(days=None, **_query):
         return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS)
 
 
-def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS):
-    """Figures, exceptions, child areas and buildings of an area; the figures come from maintained counts."""
+def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, as_of: dt.date | None = None):
+    """Figures, trend, exceptions, child areas and buildings of an area, from maintained counts and daily deltas."""
     statuses, children = queries.statuses(conn), queries.child_areas(conn, found["id"])
-    rollups = queries.area_rollups(conn, [found["id"]] + [child["id"] for child in children])
+    area_ids = [found["id"]] + [child["id"] for child in children]
+    rollups, today = queries.area_rollups(conn, area_ids), local_today(current_app.config)
+    start = min(as_of or today, today) - dt.timedelta(days=TREND_DAYS)
+    deltas = queries.area_daily_deltas(conn, area_ids, start)
+    current = {area_id: summary.by_status(rows) for area_id, rows in rollups.items()}
+    series = summary.counts_by_day(current[found["id"]], deltas[found["id"]], [start + dt.timedelta(days=n) for n in range(1, TREND_DAYS + 1)])
+    if as_of:
+        current = {a: summary.counts_by_day(current[a], deltas[a], [as_of])[as_of] for a in area_ids}
+        rollups = {a: [{"status": s, "use": "", "units": n, "people": 0} for s, n in current[a].items()] for a in area_ids}
     buildings = queries.building_list(conn, scope=(found["path"],))
     ancestors = [int(part) for part in found["path"].strip("/").split("/")]
     visible = {a for i, a in enumerate(ancestors)
                if authorize(account, "view", {"area_path": "/" + "/".join(map(str, ancestors[: i + 1])) + "/"})}
+    figures = summary.kpis(rollups[found["id"]], statuses)
+    if as_of:
+        figures["people"] = {}
     return layout.page(
-        found, queries.area_trail(conn, found["id"]), visible, statuses, summary.kpis(rollups[found["id"]], statuses),
-        children, {child["id"]: summary.by_status(rollups[child["id"]]) for child in children},
+        found, queries.area_trail(conn, found["id"]), visible, statuses, figures,
+        children, {child["id"]: current[child["id"]] for child in children},
         buildings, queries.status_counts(conn, [b["id"] for b in buildings]), queries.OVERVIEW_LIMIT,
-        exceptions.exceptions(queries.area_exceptions(conn, found["path"], local_today(current_app.config), waited_days),
-                              waited_days, queries.EXCEPTION_LIMIT),
+        exceptions.exceptions(queries.area_exceptions(conn, found["path"], today, waited_days), waited_days,
+                              queries.EXCEPTION_LIMIT),
+        layout.trend_figure(series, statuses), as_of,
     )
 
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from dashboard import ids
-from layouts.common import safe_colour, status_chip
+from layouts.common import contrast_ratio, safe_colour, status_chip
 
 KIND_LABELS = {"city": "City", "district": "District", "subdistrict": "Sub-district", "workstation": "Workstation",
                "community": "Community"}
@@ -17,15 +17,22 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict], figures: dict,
          children: list[dict], child_counts: dict[int, dict[str, int]], buildings: list[dict],
-         building_counts: dict[int, dict[str, int]], limit: int, attention=None) -> html.Div:
-    """The whole area page; `attention` is the exceptions section."""
+         building_counts: dict[int, dict[str, int]], limit: int, attention=None, trend=None, as_of=None) -> html.Div:
+    """The whole area page; `attention` is the exceptions section, `trend` the daily chart, `as_of` a past date shown."""
     return html.Div([
         breadcrumbs(trail, visible),
-        html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
-                className="h3"),
+        html.Div([
+            html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
+                    className="h3 me-auto mb-0"),
+            as_of_form(as_of),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dbc.Alert(f"As it was at the end of {as_of.isoformat()} (UTC days): counts by status and by area. "
+                  "Buildings, exceptions and people show today.", color="info", className="py-2") if as_of else None,
         kpi_cards(figures, statuses),
         html.Div([status_chip(s, f"{s['label_en']} {figures['by_status'].get(s['code'], 0):,}") for s in statuses],
                  className="d-flex flex-wrap gap-2 my-2"),
+        html.Section([html.H2("Last 90 days", className="h5 mt-3"),
+                      dcc.Graph(figure=trend, config={"displayModeBar": False})]) if trend is not None else None,
         html.H2("Needs attention", className="h5 mt-3") if attention is not None else None,
         attention,
         _children_section(children, child_counts, statuses) if children else None,
@@ -39,6 +46,37 @@ def breadcrumbs(trail: list[dict], visible: set[int]) -> html.Nav:
     items = [html.Li(dcc.Link(a["name"], href=f"/area/{a['id']}") if a["id"] in visible and a is not trail[-1] else a["name"],
                      className="breadcrumb-item" + (" active" if a is trail[-1] else "")) for a in trail]
     return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+
+
+def as_of_form(as_of) -> html.Form:
+    """A date and a button: a plain GET, so that the address of a past view can be shared."""
+    return html.Form([
+        html.Label("As of", htmlFor="as-of", className="small"),
+        dcc.Input(id="as-of", name="as_of", type="date", value=as_of.isoformat() if as_of else None,
+                  className="form-control form-control-sm", style={"width": "10rem"}),
+        html.Button("Show", type="submit", className="btn btn-sm btn-outline-primary"),
+        dcc.Link("Today", href="?", className="small") if as_of else None,
+    ], method="get", className="d-flex align-items-center gap-2")
+
+
+def trend_figure(series: dict, statuses: list[dict]) -> go.Figure:
+    """Units by status per day, one line per status in the catalogue's colours (light colours drawn grey)."""
+    days = list(series)
+    days = days[next((i for i, day in enumerate(days) if any(series[day].values())), len(days)):]
+    figure = go.Figure([
+        go.Scatter(x=days, y=[series[day].get(s["code"], 0) for day in days], mode="lines", name=f"{s['text_code']} {s['label_en']}",
+                   line={"color": _line_colour(s["color"]), "width": 2, "dash": "dot" if _line_colour(s["color"]) != safe_colour(s["color"]) else None})
+        for s in statuses
+    ])
+    figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 20}, plot_bgcolor="white",
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+                         yaxis={"gridcolor": "#eeeeee", "rangemode": "tozero"}, hovermode="x unified")
+    return figure
+
+
+def _line_colour(color: str) -> str:
+    """The status colour, or grey when it would not show on white (vacant)."""
+    return safe_colour(color) if contrast_ratio(safe_colour(color), "#FFFFFF") >= 1.3 else "#9E9E9E"
 
 
 def kpi_cards(figures: dict, statuses: list[dict]) -> dbc.Row:

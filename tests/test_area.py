@@ -1,6 +1,7 @@
 """Area pages: figures from maintained rollups, breakdowns, drill-down and scope."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from plotly.utils import PlotlyJSONEncoder
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 
 from dashboard.config import local_today
 from data import queries, summary
-from data.models import Building, Unit
+from data.models import Building, Unit, UnitChange
 from dashboard.extensions import engine
 from layouts import area
 from tests.helpers import by_id, open_page, text_of
@@ -100,3 +101,23 @@ def test_exceptions_list_what_needs_people_in_the_area(app, client):
     page = json.dumps(open_page(client, "/area/3", "?days=7"), ensure_ascii=False)
     assert f"?unit={ending}" in page and "Unverified for more than 7 days" in page
     assert "Unverified for more than 3000 days (0)" in text_of(open_page(client, "/area/3", "?days=3000"))
+
+
+def test_trend_and_as_of_agree_with_a_replay_of_the_history(app, client):
+    day = local_today(app.server.config) - dt.timedelta(days=20)
+    with app.server.app_context(), engine().connect() as conn:
+        history = conn.execute(select(UnitChange.unit_id, UnitChange.status_after, UnitChange.changed_at)
+                               .order_by(UnitChange.changed_at, UnitChange.id)).all()
+    last = {unit_id: status for unit_id, status, at in history if at.date() <= day}
+    replayed = {status: list(last.values()).count(status) for status in set(last.values())}
+    page = text_of(open_page(client, "/area/3", f"?as_of={day.isoformat()}"))
+    assert f"As it was at the end of {day.isoformat()}" in page
+    for status, label in (("unverified", "Unverified"), ("reopened", "Reopened")):
+        assert f"{label} {replayed[status]:,}" in page
+    assert "People in" not in page
+
+
+def test_trend_figure_starts_when_records_start():
+    series = {dt.date(2020, 1, d): ({} if d < 3 else {"healthy": d}) for d in range(1, 6)}
+    figure = area.trend_figure(series, STATUSES)
+    assert list(figure.data[0].x) == [dt.date(2020, 1, d) for d in (3, 4, 5)] and list(figure.data[0].y) == [3, 4, 5]
