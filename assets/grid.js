@@ -40,14 +40,14 @@
 
   var DUE_TEXT = "quarantine ended — confirm";
 
-  function cellHtml(p, c, selected, due) {
+  function cellHtml(p, c, selected, due, changed) {
     var status = p.statuses[c[5]], use = p.uses[c[6]], mixed = c[6] === 2;
     var label = c[4] || p.rows[c[1]] + pad2(c[3] + 1), id = p.base + c[0], entrance = p.entrances[c[2]].name;
-    var since = addDays(p.epoch, c[8]), late = due[c[0]] ? " · " + DUE_TEXT : "";
+    var since = addDays(p.epoch, c[8]), late = (due[c[0]] ? " · " + DUE_TEXT : "") + (changed[c[0]] ? " · changed in the period" : "");
     var title = label + " · " + use + " · " + c[7] + " people · " + status.label + " (" + status.zh + ") · since " + since + late;
     var aria = "Unit " + label + ", " + entrance + ", " + status.label + ", " + use + late;
     return '<button type="button" class="cell s' + c[5] + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
-      (due[c[0]] ? " due" : "") + (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id +
+      (due[c[0]] ? " due" : "") + (changed[c[0]] ? " changed" : "") + (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id +
       '" data-version="' + Number(c[9]) + '" data-entrance="' + Number(c[2]) + '" data-status="' + esc(status.code) +
       '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' + esc(label) +
       '</span><span class="cell-code" aria-hidden="true">' + (due[c[0]] ? "! " : "") + esc(status.text) + "</span></button>";
@@ -55,8 +55,9 @@
 
   function gridHtml(p, selected, scope) {
     var cols = columnStarts(p.entrances), matrix = p.rows.map(function () { return new Array(cols.total); });
-    var due = {};
+    var due = {}, changed = {};
     (p.due || []).forEach(function (offset) { due[offset] = true; });
+    (p.changed || []).forEach(function (offset) { changed[offset] = true; });
     p.cells.forEach(function (c) { matrix[c[1]][cols.starts[c[2]] + c[3]] = c; });
     var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e, i) {
       return '<th scope="colgroup" colspan="' + e.width + '" class="entrance-head"><button type="button" class="pick-entrance" ' +
@@ -66,7 +67,7 @@
       var tds = "";
       for (var x = 0; x < cols.total; x++) {
         var edge = cols.starts.indexOf(x) > 0 ? " entrance-start" : "";
-        tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected, due) + "</td>" : '<td class="empty' + edge + '"></td>';
+        tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected, due, changed) + "</td>" : '<td class="empty' + edge + '"></td>';
       }
       return '<tr><th scope="row" class="floor-label"><button type="button" class="pick-floor" title="Select this floor">' +
         esc(p.rows[r]) + "</button></th>" + tds + "</tr>";

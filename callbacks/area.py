@@ -4,7 +4,7 @@ import datetime as dt
 from dash import ClientsideFunction, Dash, Input
 from flask import current_app
 
-from callbacks.parse import positive_int
+from callbacks.parse import parse_day, positive_int
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
@@ -28,14 +28,6 @@ def page(area_id=None, days=None, as_of=None, **_query):
         if found is None or not authorize(account, "view", {"area_path": found["path"]}):
             return message_page("Area not found", f"There is no area {area_id} that you may see.")
         return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS, parse_day(as_of))
-
-
-def parse_day(value) -> dt.date | None:
-    """A YYYY-MM-DD date from a URL, or None."""
-    try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def top_page(days=None, **_query):

@@ -2,7 +2,7 @@
 from dash import ClientsideFunction, Dash, Input, Output, State
 from flask import current_app
 
-from callbacks.parse import positive_int
+from callbacks.parse import parse_day, positive_int
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
@@ -13,12 +13,15 @@ from data.access import authorize, redact_change, redact_unit
 from data.accounts import log_personal_view
 from layouts import building, bulk, due_list, edit_form, recent_changes, unit_panel
 from layouts.common import message_page
-from layouts.grid import due_units, grid_payload
+from layouts import grid
+from layouts.grid import due_units
 
 
-def page(building_id=None, unit=None, **_query):
-    """The building page with its grid payload, and the unit panel of `?unit=` if given."""
+def page(building_id=None, unit=None, as_of=None, **query):
+    """The building page with its grid payload, the unit panel of `?unit=` if given, and a past view if asked:
+    `?as_of=DAY` draws the grid as it was, `?from=DAY&to=DAY` marks the units changed in between."""
     number, account = positive_int(building_id), current_account()
+    period = time_view(as_of, query.get("from"), query.get("to"))
     with engine().connect() as conn:
         found = queries.building(conn, number) if number else None
         if found is None or not authorize(account, "view", found):
@@ -26,22 +29,42 @@ def page(building_id=None, unit=None, **_query):
         statuses = queries.statuses(conn)
         selected = positive_int(unit)
         return building.page(
-            found, queries.area_trail(conn, found["area_id"]), building_parts(conn, account, found, statuses), selected,
+            found, queries.area_trail(conn, found["area_id"]), building_parts(conn, account, found, statuses, period), selected,
             panel_for(conn, account, selected, found, statuses) if selected else unit_panel.empty(),
-            bulk.bulk_bar(statuses) if authorize(account, "edit", found) else None,
+            bulk.bulk_bar(statuses) if authorize(account, "edit", found) and "as_of" not in period else None, period,
         )
 
 
-def building_parts(conn, account, found: dict, statuses: list[dict]) -> dict:
-    """What changes when a unit changes: the grid payload, the legend, the recent changes and the units due a check."""
-    number, can_edit, by_code = found["id"], authorize(account, "edit", found), {s["code"]: s for s in statuses}
+def time_view(as_of, first, last) -> dict:
+    """Which past the page shows: {"as_of": day}, {"from": day, "to": day}, or {} for today."""
+    as_of, first, last = (parse_day(value) for value in (as_of, first, last))
+    if as_of:
+        return {"as_of": as_of}
+    if first:
+        return {"from": first, "to": max(last or first, first)}
+    return {}
+
+
+def building_parts(conn, account, found: dict, statuses: list[dict], period: dict | None = None) -> dict:
+    """What changes when a unit changes: the grid payload, the legend, the recent changes and the units due a check;
+    for a past view, the grid and legend as they were, or the units changed in the period and those changes."""
+    number, can_edit, by_code, period = found["id"], authorize(account, "edit", found), {s["code"]: s for s in statuses}, period or {}
     entrances, floors = queries.building_layout(conn, number)
     units, today = queries.building_units(conn, number), local_today(current_app.config)
+    counts = queries.status_counts(conn, [number])[number]
+    if "as_of" in period:
+        units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"]))
+        counts = {code: sum(1 for u in units if u["status"] == code) for code in by_code}
+    payload = grid.grid_payload(found, statuses, entrances, floors, units, today)
+    between = (period["from"], period["to"]) if "from" in period else None
+    if between:
+        payload = grid.mark_changed(payload, queries.units_changed_between(conn, number, *between))
+    batches = queries.recent_batches(conn, number, limit=100 if between else queries.RECENT_LIMIT, between=between)
     return {
-        "payload": grid_payload(found, statuses, entrances, floors, units, today),
-        "legend": building.legend_items(statuses, queries.status_counts(conn, [number])[number]),
-        "recent": recent_changes.recent(queries.recent_batches(conn, number), by_code, can_edit),
-        "due": due_list.due_list(due_units(units, statuses, today), by_code, can_edit),
+        "payload": payload,
+        "legend": building.legend_items(statuses, counts),
+        "recent": recent_changes.recent(batches, by_code, can_edit and not period),
+        "due": due_list.due_list(due_units(units, statuses, today), by_code, can_edit and not period),
     }
 
 

@@ -110,14 +110,19 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
     ))
 
 
-def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT) -> list[dict]:
-    """A building's latest batches of changes, newest first: time, actor, source, unit labels and status moves."""
-    rows = conn.execute(
+def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT,
+                   between: tuple[dt.date, dt.date] | None = None) -> list[dict]:
+    """A building's latest batches of changes (optionally between two days), newest first: time, actor, source,
+    unit labels and status moves."""
+    query = (
         select(UnitChange.batch_id, UnitChange.changed_at, UnitChange.actor, UnitChange.source, UnitChange.comment,
                UnitChange.status_before, UnitChange.status_after, Unit.label)
         .join(Unit, Unit.id == UnitChange.unit_id).where(UnitChange.building_id == building_id)
         .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50)
     )
+    if between:
+        query = query.where(UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1))
+    rows = conn.execute(query)
     batches: dict[str, dict] = {}
     for row in rows:
         batch = batches.setdefault(row.batch_id, {"batch_id": row.batch_id, "changed_at": row.changed_at, "actor": row.actor,
@@ -133,6 +138,25 @@ def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict
     """Labels of those of the units that belong to a building."""
     query = select(Unit.id, Unit.label).where(Unit.id.in_(unit_ids), Unit.building_id == building_id)
     return dict(conn.execute(query).all())
+
+
+def statuses_as_of(conn: Connection, building_id: int, day: dt.date) -> dict[int, str]:
+    """Each unit's status at the end of a day (UTC), replayed from the history; units without a record yet are absent."""
+    rows = conn.execute(select(UnitChange.unit_id, UnitChange.status_after).where(
+        UnitChange.building_id == building_id, UnitChange.changed_at < _start_of(day, 1)).order_by(UnitChange.changed_at, UnitChange.id))
+    return dict(rows.all())
+
+
+def units_changed_between(conn: Connection, building_id: int, first: dt.date, last: dt.date) -> set[int]:
+    """Units of a building with any change from the start of one day to the end of another."""
+    return set(conn.execute(select(UnitChange.unit_id).where(
+        UnitChange.building_id == building_id, UnitChange.changed_at >= _start_of(first),
+        UnitChange.changed_at < _start_of(last, 1))).scalars())
+
+
+def _start_of(day: dt.date, plus_days: int = 0) -> dt.datetime:
+    """Midnight (UTC) at the start of a day, or of a day some days later."""
+    return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time())
 
 
 def batch_buildings(conn: Connection, batch_id: str) -> set[int]:

@@ -11,11 +11,14 @@ from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
 REFRESH_MS = 3_000
 
 
-def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None) -> html.Div:
+def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None,
+         period: dict | None = None) -> html.Div:
     """The whole building page; the grid itself is drawn in the browser from the payload in `parts`."""
-    total = len(parts["payload"]["cells"])
+    total, period = len(parts["payload"]["cells"]), period or {}
     return html.Div([
         breadcrumbs(trail, building["name"]),
+        time_form(period),
+        _period_banner(period),
         html.Div([
             html.H1(building["name"], className="h3 mb-0"),
             html.Span(f"{building['address']} · {BUILDING_USE_LABELS.get(building['use'], building['use'])} · {total} units",
@@ -36,14 +39,40 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
                 html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"),
             ], lg=4, xl=3),
         ], className="g-3"),
-        html.Section([html.H2("Recent changes", className="h6 mt-3"), html.Div(parts["recent"], id=ids.RECENT_CHANGES)]),
+        html.Section([html.H2("Changes in the period" if "from" in period else "Recent changes", className="h6 mt-3"),
+                      html.Div(parts["recent"], id=ids.RECENT_CHANGES)]),
         dcc.Store(id=ids.GRID_DATA, data=parts["payload"]),
         dcc.Store(id=ids.REVISION_SEEN, data=parts["payload"]["revision"]),
         dcc.Store(id=ids.SELECTION, data=[]),
-        dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
+        dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS, disabled=bool(period)),
         dcc.Store(id=ids.BUILDING_ID, data=building["id"]),
         dcc.Store(id=ids.SELECTED_UNIT, data=selected_unit),
     ])
+
+
+def time_form(period: dict) -> html.Form:
+    """Look at the past: the grid as of a day, or the changes between two days (a plain GET: shareable)."""
+    def day_input(name: str, label: str):
+        value = period.get(name)
+        return [html.Label(label, htmlFor=f"time-{name}", className="small"),
+                dcc.Input(id=f"time-{name}", name=name, type="date", value=value.isoformat() if value else None,
+                          className="form-control form-control-sm", style={"width": "10rem"})]
+    return html.Form([
+        *day_input("as_of", "As of"), html.Span("or changes", className="small text-muted"), *day_input("from", "from"),
+        *day_input("to", "to"), html.Button("Show", type="submit", className="btn btn-sm btn-outline-primary"),
+        dcc.Link("Today", href="?", className="small") if period else None,
+    ], method="get", className="d-flex flex-wrap align-items-center gap-2 mb-2 d-print-none")
+
+
+def _period_banner(period: dict):
+    """What the page shows when it shows the past."""
+    if "as_of" in period:
+        return dbc.Alert(f"The grid as it was at the end of {period['as_of'].isoformat()} (UTC days): read-only. "
+                         "The unit panel shows today.", color="info", className="py-2")
+    if "from" in period:
+        return dbc.Alert(f"Units changed from {period['from'].isoformat()} to {period['to'].isoformat()} are outlined in "
+                         "purple; their changes are listed under the grid.", color="info", className="py-2")
+    return None
 
 
 def breadcrumbs(trail: list[dict], current: str) -> html.Nav:

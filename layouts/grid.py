@@ -30,7 +30,18 @@ def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], fl
         "rows": [row_labels[level] for level in levels], "entrances": _entrances(entrances, units),
         "epoch": epoch.isoformat(), "base": base_id, "cells": cells,
         "due": [u["id"] - base_id for u in due_units(units, statuses, today)],
+        "changed": [],
     }
+
+
+def as_of(units: list[dict], statuses_then: dict[int, str]) -> list[dict]:
+    """The units as they stood at a past date: their status then; units not yet recorded are left out."""
+    return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None} for unit in units if unit["id"] in statuses_then]
+
+
+def mark_changed(payload: dict, unit_ids: set[int]) -> dict:
+    """The payload with the units that changed in a period marked for highlighting."""
+    return {**payload, "changed": sorted(unit_id - payload["base"] for unit_id in unit_ids)}
 
 
 def due_units(units: list[dict], statuses: list[dict], today: dt.date) -> list[dict]:

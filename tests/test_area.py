@@ -12,6 +12,7 @@ from data import queries, summary
 from data.models import Building, Unit, UnitChange
 from dashboard.extensions import engine
 from layouts import area
+from tests.conftest import DEMO_TODAY
 from tests.helpers import by_id, open_page, text_of
 from tests.test_layouts import STATUSES
 
@@ -104,7 +105,7 @@ def test_exceptions_list_what_needs_people_in_the_area(app, client):
 
 
 def test_trend_and_as_of_agree_with_a_replay_of_the_history(app, client):
-    day = local_today(app.server.config) - dt.timedelta(days=20)
+    day = DEMO_TODAY - dt.timedelta(days=15)
     with app.server.app_context(), engine().connect() as conn:
         history = conn.execute(select(UnitChange.unit_id, UnitChange.status_after, UnitChange.changed_at)
                                .order_by(UnitChange.changed_at, UnitChange.id)).all()
@@ -121,3 +122,36 @@ def test_trend_figure_starts_when_records_start():
     series = {dt.date(2020, 1, d): ({} if d < 3 else {"healthy": d}) for d in range(1, 6)}
     figure = area.trend_figure(series, STATUSES)
     assert list(figure.data[0].x) == [dt.date(2020, 1, d) for d in (3, 4, 5)] and list(figure.data[0].y) == [3, 4, 5]
+
+
+def building_payload(client, search: str, building: int = 4) -> dict:
+    """The grid payload of a building page with a query string."""
+    return by_id(open_page(client, f"/building/{building}", search), "grid-data")["props"]["data"]
+
+
+def test_a_building_grid_as_it_was_on_a_past_day(app, client):
+    day = DEMO_TODAY - dt.timedelta(days=15)
+    with app.server.app_context(), engine().connect() as conn:
+        history = conn.execute(select(UnitChange.unit_id, UnitChange.status_after, UnitChange.changed_at)
+                               .where(UnitChange.building_id == 4).order_by(UnitChange.changed_at, UnitChange.id)).all()
+    then = {unit_id: status for unit_id, status, at in history if at.date() <= day}
+    payload = building_payload(client, f"?as_of={day.isoformat()}")
+    drawn = {payload["base"] + cell[0]: payload["statuses"][cell[5]]["code"] for cell in payload["cells"]}
+    assert drawn == then and payload["due"] == []
+    page = open_page(client, "/building/4", f"?as_of={day.isoformat()}")
+    assert "read-only" in text_of(page) and by_id(page, "refresh")["props"]["disabled"] is True
+    assert "bulk-apply" not in json.dumps(page)
+
+
+def test_changes_between_two_days_are_outlined_and_listed(app, client):
+    first, last = DEMO_TODAY - dt.timedelta(days=20), DEMO_TODAY - dt.timedelta(days=10)
+    with app.server.app_context(), engine().connect() as conn:
+        history = conn.execute(select(UnitChange.unit_id, UnitChange.changed_at, Unit.label).join(Unit, Unit.id == UnitChange.unit_id)
+                               .where(UnitChange.building_id == 4)).all()
+    changed = {unit_id for unit_id, at, _ in history if first <= at.date() <= last}
+    payload = building_payload(client, f"?from={first.isoformat()}&to={last.isoformat()}")
+    assert {payload["base"] + offset for offset in payload["changed"]} == changed and changed
+    listed = text_of(open_page(client, "/building/4", f"?from={first.isoformat()}&to={last.isoformat()}"))
+    assert "Changes in the period" in listed
+    assert all(label in listed for unit_id, at, label in history if unit_id in changed and first <= at.date() <= last)
+    assert building_payload(client, "?from=not-a-date")["changed"] == []
