@@ -256,7 +256,7 @@
 
   function bulkBar(selection) {
     var count = (selection || []).length;
-    return [count + " unit" + (count === 1 ? "" : "s") + " selected", count ? "" : "d-none"];
+    return [count + " unit" + (count === 1 ? "" : "s") + " selected", count ? "bulk-dock" : "bulk-dock d-none"];
   }
 
   document.addEventListener("keydown", function (event) {

@@ -67,5 +67,6 @@ def confirm_button(unit_id, version) -> dict:
 ALL_CONFIRM_BUTTONS = confirm_button(ALL, ALL)
 
 AREA_CHART = "area-chart"
+AREA_TREND = "area-trend"
 AREA_CHILDREN = "area-children"
 AREA_BUILDINGS = "area-buildings"

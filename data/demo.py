@@ -16,6 +16,7 @@ from data.changes import recount
 from data.models import (
     Area,
     AreaCount,
+    AreaDailyDelta,
     Building,
     BuildingStatusCount,
     Entrance,
@@ -102,8 +103,8 @@ def has_data(engine: Engine) -> bool:
 def clear(engine: Engine) -> None:
     """Delete every area, building and unit (the status catalogue and the users stay, without their areas)."""
     with engine.begin() as conn:
-        for model in (PersonalDataView, UnitChange, BuildingStatusCount, AreaCount, Unit, Floor, Entrance, Building,
-                      UserArea, Area):
+        for model in (PersonalDataView, UnitChange, BuildingStatusCount, AreaCount, AreaDailyDelta, Unit, Floor, Entrance,
+                      Building, UserArea, Area):
             conn.execute(delete(model))
 
 

@@ -31,11 +31,11 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
         kpi_cards(figures, statuses),
         html.Div([status_chip(s, f"{s['label_en']} {figures['by_status'].get(s['code'], 0):,}") for s in statuses],
                  className="d-flex flex-wrap gap-2 my-2"),
-        html.Section([html.H2("Last 90 days", className="h5 mt-3"),
-                      dcc.Graph(figure=trend, config={"displayModeBar": False})]) if trend is not None else None,
+        _children_section(children, child_counts, statuses) if children else None,
         html.H2("Needs attention", className="h5 mt-3") if attention is not None else None,
         attention,
-        _children_section(children, child_counts, statuses) if children else None,
+        html.Section([html.H2("Last 90 days", className="h5 mt-3"),
+                      _graph(trend, ids.AREA_TREND)]) if trend is not None else None,
         html.H2(f"Buildings ({len(buildings)}{'+' if len(buildings) >= limit else ''})", className="h5 mt-3"),
         building_table(buildings, building_counts, statuses),
     ])
@@ -105,13 +105,18 @@ def breakdown_figure(children: list[dict], child_counts: dict[int, dict[str, int
     return figure
 
 
+def _graph(figure: go.Figure, graph_id: str) -> dcc.Graph:
+    """A chart whose space is kept while plotly.js loads, so that nothing below it jumps."""
+    return dcc.Graph(id=graph_id, figure=figure, config={"displayModeBar": False}, style={"height": f"{figure.layout.height}px"})
+
+
 def _children_section(children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]) -> html.Section:
     """The breakdown by child area: a chart and a sortable table."""
     rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": KIND_LABELS.get(c["kind"], c["kind"]),
              **_status_columns(child_counts[c["id"]], statuses)} for c in children]
     return html.Section([
         html.H2("By area", className="h5 mt-3"),
-        dcc.Graph(id=ids.AREA_CHART, figure=breakdown_figure(children, child_counts, statuses), config={"displayModeBar": False}),
+        _graph(breakdown_figure(children, child_counts, statuses), ids.AREA_CHART),
         _table(ids.AREA_CHILDREN, rows, [("area", "Area"), ("kind", "Kind")], statuses),
     ])
 

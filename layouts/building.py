@@ -29,7 +29,7 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
         html.Div(parts["due"], id=ids.DUE_LIST),
         dbc.Row([
             dbc.Col([
-                html.Div(bulk, id=ids.BULK_BAR, className="d-none") if bulk is not None else None,
+                html.Div(bulk, id=ids.BULK_BAR, className="bulk-dock d-none") if bulk is not None else None,
                 html.P(id=ids.GRID_SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
                 html.Div(id=ids.GRID_HOST, className="grid-host",
                          **{"data-target": ids.SELECTED_UNIT, "data-selection": ids.SELECTION}),

@@ -86,7 +86,7 @@ def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
     assert "Confirm: Healthy household" in text_of(by_id(page, ids.DUE_LIST))
     assert by_id(page, ids.confirm_button(102, 2)) is not None
     assert by_id(page, ids.GRID_HOST).to_plotly_json()["props"]["data-selection"] == ids.SELECTION
-    assert by_id(page, ids.BULK_BAR).className == "d-none"
+    assert by_id(page, ids.BULK_BAR).className == "bulk-dock d-none"
     assert by_id(page, ids.BUILDING_ID).data == 7
     assert by_id(page, ids.SELECTED_UNIT).data is None
     assert by_id(page, ids.GRID_HOST).to_plotly_json()["props"]["data-target"] == ids.SELECTED_UNIT
