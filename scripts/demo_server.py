@@ -45,12 +45,12 @@ class DemoServer:
         self.server.shutdown()
 
 
-def signed_in_chrome(base_url: str, width: int = 1400, height: int = 1000) -> webdriver.Chrome:
+def signed_in_chrome(base_url: str, username: str = USERNAME, password: str = PASSWORD) -> webdriver.Chrome:
     """A headless Chromium that has signed in through the form."""
-    driver = webdriver.Chrome(options=chrome_options(width, height))
+    driver = webdriver.Chrome(options=chrome_options())
     driver.get(f"{base_url}/login")
-    driver.find_element(By.ID, "username").send_keys(USERNAME)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "navbar"))
     return driver

@@ -1,7 +1,6 @@
 """Main user paths in headless Chromium (dash.testing's dash_duo)."""
 from __future__ import annotations
 
-from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -16,7 +15,7 @@ from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.demo import add_tower
 from data.models import Area, Building, Entrance, Floor, Status, Unit, UnitChange
-from scripts.chrome import chrome_options
+from scripts.demo_server import signed_in_chrome
 from tests.conftest import PASSWORD
 
 CELL = ".unit-grid .cell"
@@ -195,17 +194,6 @@ def test_a_leader_sees_the_grid_but_no_personal_data(browser, sqlite_app):
     assert "leader" in browser.find_element("#navbar").text
 
 
-def second_browser(base_url: str, username: str):
-    """Another, independent Chromium session signed in as someone else."""
-    driver = webdriver.Chrome(options=chrome_options())
-    driver.get(f"{base_url}/login")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "navbar"))
-    return driver
-
-
 def click_in_view(driver, element) -> None:
     """Scroll an element to the middle of the window, as a person would, and click it."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
@@ -236,7 +224,7 @@ def test_two_people_edit_one_unit_and_nothing_is_lost(browser, sqlite_app):
     unit_id = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
     browser.find_element(f"{CELL}[data-unit='{unit_id}']").click()
     browser.wait_for_element(f"#{ids.edit_field('note')}", timeout=10)
-    other = second_browser(browser.server_url, "admin")
+    other = signed_in_chrome(browser.server_url, "admin", PASSWORD)
     try:
         other.get(f"{browser.server_url}/building/1?unit={unit_id}")
         WebDriverWait(other, 15).until(lambda d: d.find_elements(By.ID, ids.edit_field("note")))
