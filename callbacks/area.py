@@ -10,7 +10,7 @@ from dashboard.auth import current_account
 from dashboard.config import local_today
 from dashboard.extensions import engine
 from data import queries, summary
-from data.access import authorize, scope_paths
+from data.access import authorize, scope_paths, visible_ancestors
 from layouts import area as layout
 from layouts import exceptions
 from layouts.common import message_page, not_allowed
@@ -55,14 +55,11 @@ def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, 
         current = {a: summary.counts_by_day(current[a], deltas[a], [as_of])[as_of] for a in area_ids}
         rollups = {a: [{"status": s, "use": "", "units": n, "people": 0} for s, n in current[a].items()] for a in area_ids}
     buildings = queries.building_list(conn, scope=(found["path"],))
-    ancestors = [int(part) for part in found["path"].strip("/").split("/")]
-    visible = {a for i, a in enumerate(ancestors)
-               if authorize(account, "view", {"area_path": "/" + "/".join(map(str, ancestors[: i + 1])) + "/"})}
     figures = summary.kpis(rollups[found["id"]], statuses)
     if as_of:
         figures["people"] = {}
     return layout.page(
-        found, queries.area_trail(conn, found["id"]), visible, statuses, figures,
+        found, queries.area_trail(conn, found["id"]), visible_ancestors(account, found["path"]), statuses, figures,
         children, {child["id"]: current[child["id"]] for child in children},
         buildings, queries.status_counts(conn, [b["id"] for b in buildings]), queries.OVERVIEW_LIMIT,
         exceptions.exceptions(queries.area_exceptions(conn, found["path"], today, waited_days), waited_days,

@@ -86,7 +86,7 @@ def apply_bulk(n_clicks, selection, building_id, status, comment, start, end):
         return (_notice("Select units on the grid and choose a status first.", "secondary"), no_update, *UNCHANGED)
     found = _visible_building(account, number)
     values = {"status": status, "quarantine_start": start, "quarantine_end": end}
-    context = ChangeContext(actor=account, request_id=str(uuid.uuid4()), comment=str(comment or "").strip()[:500] or None)
+    context = _context(account, str(comment or "").strip()[:500] or None)
     try:
         with writing(engine()) as conn:
             labels = queries.unit_labels(conn, [unit_id for unit_id, _ in picks], number)
@@ -124,7 +124,7 @@ def confirm_due(n_clicks, building_id):
             if follows is None or unit["quarantine_end"] is None or unit["quarantine_end"] >= local_today(current_app.config):
                 return (_notice(f"Not confirmed: the quarantine of {unit['label']} has not ended.", "warning"), *UNCHANGED)
             apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)],
-                        ChangeContext(actor=account, request_id=str(uuid.uuid4()), comment="quarantine ended"))
+                        _context(account, "quarantine ended"))
     except StaleEdit:
         return (_notice("Not confirmed: the unit changed since the list was shown.", "warning"), *UNCHANGED)
     except (NotAllowed, InvalidEdit):
@@ -180,9 +180,9 @@ def _seen(seen) -> tuple[int | None, int | None]:
     return positive_int(seen.get("unit")), seen["version"]
 
 
-def _context(account) -> ChangeContext:
-    """A manual change by the signed-in user, under a fresh request id."""
-    return ChangeContext(actor=account, source="manual", request_id=str(uuid.uuid4()))
+def _context(account, comment: str | None = None) -> ChangeContext:
+    """A manual change by the signed-in user, under a fresh request id, with an optional comment for the batch."""
+    return ChangeContext(actor=account, source="manual", request_id=str(uuid.uuid4()), comment=comment)
 
 
 def _notice(text: str, color: str) -> dbc.Alert:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from data.accounts import Account
+from data.queries import path_ids
 
 PERMISSIONS = {
     "admin": {"view", "view_personal", "edit", "admin"},
@@ -23,6 +24,13 @@ def authorize(user: Account | None, action: str, target: dict | None = None) -> 
 def in_scope(user: Account, area_path: str) -> bool:
     """True when the path lies in one of the user's area subtrees."""
     return any(area_path.startswith(path) for path in user.area_paths)
+
+
+def visible_ancestors(user: Account | None, path: str) -> set[int]:
+    """The areas on a materialised path (the area and those above it) that the user may open."""
+    ids = path_ids(path)
+    return {area_id for depth, area_id in enumerate(ids)
+            if authorize(user, "view", {"area_path": "/" + "/".join(map(str, ids[: depth + 1])) + "/"})}
 
 
 def scope_paths(user: Account) -> tuple[str, ...] | None:

@@ -84,9 +84,9 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
         if after:
             _write_change(conn, current[edit.unit_id], before, after, ctx)
             changed.append(edit.unit_id)
-    _apply_count_deltas(conn, _status_deltas(values, current))
-    _apply_area_deltas(conn, _area_deltas(values, current))
-    _apply_daily_deltas(conn, _daily_deltas(values, current, ctx.at.date()))
+    _add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
+    _add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "people"), _area_deltas(values, current))
+    _add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date()))
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
 
@@ -177,15 +177,16 @@ def _status_deltas(values: dict[int, dict], current: dict[int, dict]) -> Counter
     return deltas
 
 
-def _apply_count_deltas(conn: Connection, deltas: Counter) -> None:
-    """Add the deltas to the maintained per-building counts (upsert)."""
+def _add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[str, ...], deltas: dict) -> None:
+    """Add deltas to a maintained counts table, creating missing rows (one upsert per key, in key order)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for (building_id, status), delta in sorted(deltas.items()):
-        if delta:
-            stmt = dialect.insert(BuildingStatusCount).values(building_id=building_id, status=status, count=delta)
+    for key, amounts in sorted(deltas.items()):
+        amounts = tuple(amounts) if isinstance(amounts, (tuple, list)) else (amounts,)
+        if any(amounts):
+            stmt = dialect.insert(model).values(**dict(zip(keys, key)), **dict(zip(counters, amounts)))
             conn.execute(stmt.on_conflict_do_update(
-                index_elements=["building_id", "status"],
-                set_={"count": BuildingStatusCount.count + delta},
+                index_elements=list(keys),
+                set_={name: getattr(model, name) + amount for name, amount in zip(counters, amounts)},
             ))
 
 
@@ -197,7 +198,7 @@ def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tupl
         after = {name: unit_values.get(name, row[name]) for name in ("status", "use", "head_count")}
         if all(after[name] == row[name] for name in after):
             continue
-        for area_id in _ancestors(row["area_path"]):
+        for area_id in queries.path_ids(row["area_path"]):
             for key, units, people in (((area_id, row["status"], row["use"]), -1, -row["head_count"]),
                                        ((area_id, after["status"], after["use"]), 1, after["head_count"])):
                 total = deltas.setdefault(key, [0, 0])
@@ -211,37 +212,10 @@ def _daily_deltas(values: dict[int, dict], current: dict[int, dict], day: dt.dat
     for unit_id, unit_values in values.items():
         row, new = current[unit_id], unit_values.get("status")
         if new is not None and new != row["status"]:
-            for area_id in _ancestors(row["area_path"]):
+            for area_id in queries.path_ids(row["area_path"]):
                 deltas[(area_id, day, row["status"])] -= 1
                 deltas[(area_id, day, new)] += 1
     return deltas
-
-
-def _apply_daily_deltas(conn: Connection, deltas: Counter) -> None:
-    """Add the deltas to the maintained daily deltas (upsert)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for (area_id, day, status), delta in sorted(deltas.items()):
-        if delta:
-            stmt = dialect.insert(AreaDailyDelta).values(area_id=area_id, day=day, status=status, delta=delta)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["area_id", "day", "status"],
-                                                    set_={"delta": AreaDailyDelta.delta + delta}))
-
-
-def _ancestors(path: str) -> list[int]:
-    """Area ids of a materialised path, top first."""
-    return [int(part) for part in path.strip("/").split("/")]
-
-
-def _apply_area_deltas(conn: Connection, deltas: dict[tuple, list[int]]) -> None:
-    """Add the deltas to the maintained area rollups (upsert)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for (area_id, status, use), (units, people) in sorted(deltas.items()):
-        if units or people:
-            stmt = dialect.insert(AreaCount).values(area_id=area_id, status=status, use=use, units=units, people=people)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["area_id", "status", "use"],
-                set_={"units": AreaCount.units + units, "people": AreaCount.people + people},
-            ))
 
 
 def _bump_revisions(conn: Connection, building_ids: set[int]) -> None:
@@ -277,7 +251,7 @@ def daily_totals(conn: Connection) -> Counter:
             .group_by(Building.area_id, day, column))
         for area_id, when, status, count in grouped:
             day_value = when if isinstance(when, dt.date) and not isinstance(when, dt.datetime) else _as_date(when)
-            for ancestor in _ancestors(paths[area_id]):
+            for ancestor in queries.path_ids(paths[area_id]):
                 totals[(ancestor, day_value, status)] += sign * count
     return totals
 
@@ -294,7 +268,7 @@ def area_totals(conn: Connection) -> dict[tuple, tuple[int, int]]:
                           .join(Building, Building.id == Unit.building_id).group_by(Building.area_id, Unit.status, Unit.use))
     totals: dict[tuple, list[int]] = {}
     for area_id, status, use, units, people in leaves:
-        for ancestor in _ancestors(paths[area_id]):
+        for ancestor in queries.path_ids(paths[area_id]):
             total = totals.setdefault((ancestor, status, use), [0, 0])
             total[0], total[1] = total[0] + units, total[1] + int(people or 0)
     return {key: (units, people) for key, (units, people) in totals.items()}

@@ -64,7 +64,7 @@ def building(conn: Connection, building_id: int) -> dict | None:
 def area_trail(conn: Connection, area_id: int) -> list[dict]:
     """The area and its ancestors, top first (for breadcrumbs)."""
     path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
-    ancestor_ids = [int(part) for part in path.strip("/").split("/")]
+    ancestor_ids = path_ids(path)
     rows = _dicts(conn.execute(select(Area.id, Area.kind, Area.name).where(Area.id.in_(ancestor_ids))))
     return sorted(rows, key=lambda row: ancestor_ids.index(row["id"]))
 
@@ -171,6 +171,11 @@ def changes_since(conn: Connection, seen_versions: dict[int, int]) -> list[dict]
         .where(UnitChange.unit_id.in_(seen_versions)).order_by(UnitChange.changed_at, UnitChange.id)
     )
     return [dict(r._mapping) for r in rows if (r.unit_version or 0) > seen_versions[r.unit_id]]
+
+
+def path_ids(path: str) -> list[int]:
+    """Area ids of a materialised path ("/1/2/3/"), top first."""
+    return [int(part) for part in path.strip("/").split("/")]
 
 
 def area(conn: Connection, area_id: int) -> dict | None:
