@@ -7,7 +7,7 @@ import dash
 from dash import Dash
 
 import callbacks
-from dashboard import pages
+from dashboard import api, pages
 from dashboard.auth import current_account, init_auth
 from dashboard.config import load_config, secret_key
 from dashboard.extensions import attach_engine
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Dash:
     upgrade(engine)
     attach_engine(app.server, engine)
     init_auth(app.server)
+    api.register(app.server)
     pages.register_all()
     app.layout = lambda: shell(dash.page_container, current_account())
     callbacks.register(app)

@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import ids
@@ -109,7 +110,7 @@ def gate():
         return refusal
     if current_user.is_authenticated:
         return None
-    if request.path.startswith("/_dash"):
+    if request.path.startswith(("/_dash", "/api/")):
         return jsonify(error="sign in first"), 401
     return redirect(f"/login?next={request.full_path.rstrip('?')}")
 
@@ -159,10 +160,14 @@ def logout():
 
 
 def health():
-    """200 when the app can reach its database."""
-    with engine().connect() as conn:
-        conn.execute(text("SELECT 1"))
-    return jsonify(status="ok")
+    """200 with the schema revision when the app can reach its database, 503 when it cannot (for load balancers)."""
+    try:
+        with engine().connect() as conn:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        log.exception("health check: database unreachable")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok", migration=revision)
 
 
 def _safe_next(target: str) -> str:

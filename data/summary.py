@@ -22,6 +22,14 @@ def by_status(rows: list[dict]) -> dict[str, int]:
     return counts
 
 
+def people_by_status(rows: list[dict]) -> dict[str, int]:
+    """People (head count) by status."""
+    people: dict[str, int] = {}
+    for row in rows:
+        people[row["status"]] = people.get(row["status"], 0) + row["people"]
+    return people
+
+
 def kpis(rows: list[dict], statuses: list[dict]) -> dict:
     """The leader's headline figures for an area: units, households, firms, people in dated statuses, firm shares."""
     counts, homes, firms = by_status(rows), household_statuses(statuses), firm_statuses(statuses)

@@ -1,0 +1,48 @@
+"""What several workers need: migrations that tolerate simultaneous starts, a health endpoint, a JSON API (both backends)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import func, select, text
+
+from dashboard.extensions import engine
+from data.db import make_engine
+from data.models import Building, Unit
+
+
+def test_workers_starting_together_migrate_once(database_url):
+    migrate = "import sys; from data.db import make_engine, upgrade; upgrade(make_engine(sys.argv[1]))"
+    workers = [subprocess.Popen([sys.executable, "-c", migrate, database_url], stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    failures = [worker.stderr.read() for worker in workers if worker.wait(timeout=120) != 0]
+    db = make_engine(database_url)
+    with db.connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    db.dispose()
+    assert failures == [] and len(versions) == 1
+
+
+def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous):
+    answer = anonymous.get("/health")
+    assert answer.status_code == 200 and answer.get_json()["migration"].startswith("0")
+    app.server.extensions["units_engine"] = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    down = anonymous.get("/health")
+    assert down.status_code == 503 and down.get_json() == {"status": "unavailable"}
+
+
+def test_api_area_counts_match_a_count_of_the_units(app, client):
+    with app.server.app_context(), engine().connect() as conn:
+        expected = dict(conn.execute(select(Unit.status, func.count()).join(Building).where(Building.area_id == 4)
+                                     .group_by(Unit.status)).all())
+    answer = client.get("/api/areas/4/counts").get_json()
+    assert answer["by_status"] == expected and answer["units"] == sum(expected.values())
+    assert answer["area"]["id"] == 4 and set(answer["people_by_status"]) == set(expected)
+
+
+def test_api_is_scoped_and_closed_to_anonymous_users(client_as, anonymous):
+    staff = client_as("staff")
+    assert staff.get("/api/areas/4/counts").status_code == 200
+    assert staff.get("/api/areas/5/counts").status_code == 404
+    assert staff.get("/api/areas/999/counts").status_code == 404
+    assert anonymous.get("/api/areas/4/counts").status_code == 401
