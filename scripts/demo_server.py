@@ -1,4 +1,4 @@
-"""A demo app served in a thread, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
+"""An app served in a thread, the demo on it, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
 from __future__ import annotations
 
 import secrets
@@ -22,27 +22,35 @@ USERNAME = "wall-chart"
 PASSWORD = secrets.token_urlsafe(16)
 
 
-class DemoServer:
-    """The app on a fresh demo database in a folder, with one administrator, served on a free loopback port."""
+class AppServer:
+    """A Dash app served in a thread on a free loopback port."""
 
-    def __init__(self, folder: Path):
-        self.app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'demo.db'}", "SECRET_KEY": secrets.token_hex(16)})
-        with self.app.server.app_context():
-            create_demo(engine(), today=local_today(self.app.server.config))
-            with writing(engine()) as conn:
-                create_user(conn, USERNAME, PASSWORD, "admin")
-        self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def engine(self):
-        """The demo database's engine."""
+        """The served app's engine."""
         with self.app.server.app_context():
             return engine()
 
     def stop(self) -> None:
         """Stop serving."""
         self.server.shutdown()
+
+
+class DemoServer(AppServer):
+    """The app on a fresh demo database in a folder, with one administrator, served on a free loopback port."""
+
+    def __init__(self, folder: Path):
+        app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'demo.db'}", "SECRET_KEY": secrets.token_hex(16)})
+        with app.server.app_context():
+            create_demo(engine(), today=local_today(app.server.config))
+            with writing(engine()) as conn:
+                create_user(conn, USERNAME, PASSWORD, "admin")
+        super().__init__(app)
 
 
 def signed_in_chrome(base_url: str, username: str = USERNAME, password: str = PASSWORD) -> webdriver.Chrome:

@@ -13,7 +13,7 @@ from data.models import Building, Unit, UnitChange
 from dashboard.extensions import engine
 from layouts import area
 from tests.conftest import DEMO_TODAY
-from tests.helpers import by_id, open_page, text_of
+from scripts.dash_client import by_id, open_page, text_of
 from tests.test_layouts import STATUSES
 
 CATALOGUE = [

@@ -9,7 +9,7 @@ from dashboard import ids
 from dashboard.extensions import engine
 from data import queries
 from data.models import Unit, UnitChange
-from tests.helpers import callback_request, post_json, text_of
+from scripts.dash_client import callback_request, edit_request, post_json, text_of
 
 BUILDING = 1  # a mixed building of the first workstation, which "staff" covers
 
@@ -28,21 +28,9 @@ def a_home(app, status: str = "healthy") -> dict:
         return queries.unit(conn, unit_id)
 
 
-def save_key(app) -> tuple[str, dict]:
-    """The save callback's key and entry in the callback map."""
-    return next((k, e) for k, e in app.callback_map.items() if e["inputs"][0]["id"] == ids.EDIT_SAVE)
-
-
 def save(app, client, unit: dict, version: int | None = None, building: int = BUILDING, **changes):
     """POST the edit form of a unit with some fields changed; returns (status code, JSON response or None)."""
-    values = {name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS}
-    values.update(changes)
-    by_id = {ids.edit_field(name): value for name, value in values.items()}
-    seen = {"unit": unit["id"], "version": unit["version"] if version is None else version}
-    key, entry = save_key(app)
-    def value_for(component, _prop):
-        return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building}.get(component, by_id.get(component))
-    response = post_json(client, callback_request(key, entry, value_for))
+    response = post_json(client, edit_request(app.callback_map, unit, building, version, **changes))
     return response.status_code, (response.get_json() if response.status_code == 200 else None)
 
 

@@ -7,7 +7,7 @@ import json
 from dashboard import ids
 from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
 from layouts.grid import grid_payload
-from tests.helpers import by_id, text_of
+from scripts.dash_client import by_id, text_of
 
 STATUSES = [
     {"code": "healthy", "label_en": "Healthy household", "label_zh": "健康住户", "color": "#FFD54F", "text_code": "H", "pattern": "solid",

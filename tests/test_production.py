@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy import func, select, text
 
-from dashboard.extensions import engine
+from dashboard.extensions import attach_engine, engine
 from data.db import make_engine
 from data.models import Building, Unit
 
@@ -26,7 +26,7 @@ def test_workers_starting_together_migrate_once(database_url):
 def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous):
     answer = anonymous.get("/health")
     assert answer.status_code == 200 and answer.get_json()["migration"].startswith("0")
-    app.server.extensions["units_engine"] = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    attach_engine(app.server, make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
     down = anonymous.get("/health")
     assert down.status_code == 503 and down.get_json() == {"status": "unavailable"}
 

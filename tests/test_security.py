@@ -18,7 +18,7 @@ from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.models import Building, PersonalDataView, Unit, UnitChange, UserSession
 from tests.conftest import PASSWORD, TEST_SECRET, demo_app, sign_in
-from tests.helpers import callback_request, open_page, post_callback, post_json, text_of
+from scripts.dash_client import callback_request, open_page, post_callback, post_json, text_of
 
 PHONE = re.compile(r"1[3-9]\d{9}")
 OUTSIDE_STAFF_AREA = 12  # a building of the second workstation; "staff" covers only the first (area 4)

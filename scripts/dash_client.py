@@ -1,36 +1,11 @@
-"""Helpers for tests: walk Dash component trees, post callbacks like the browser does."""
+"""Callback requests as dash-renderer sends them, and reading their answers (for tests and benchmarks)."""
 from __future__ import annotations
 
 import json
 
 from dash.development.base_component import Component
 
-
-def walk(node):
-    """Every component, JSON component, list and scalar in a tree."""
-    yield node
-    if isinstance(node, (list, tuple)):
-        for child in node:
-            yield from walk(child)
-    elif isinstance(node, Component):
-        yield from walk(getattr(node, "children", None))
-    elif isinstance(node, dict) and "props" in node:
-        yield from walk(node["props"].get("children"))
-
-
-def text_of(node) -> str:
-    """All text in a tree, joined by spaces."""
-    return " ".join(str(part) for part in walk(node) if isinstance(part, (str, int, float)) and not isinstance(part, bool))
-
-
-def by_id(node, wanted):
-    """The component with an id in a tree (components or JSON)."""
-    for part in walk(node):
-        if isinstance(part, Component) and getattr(part, "id", None) == wanted:
-            return part
-        if isinstance(part, dict) and part.get("props", {}).get("id") == wanted:
-            return part
-    raise LookupError(wanted)
+from dashboard import ids
 
 
 def post_callback(client, outputs: list[tuple], inputs: list[tuple], state: list[tuple] = (), headers=None):
@@ -70,3 +45,42 @@ def post_json(client, body: dict, **headers):
     """POST a callback body."""
     return client.post("/_dash-update-component", data=json.dumps(body),
                        headers={"Content-Type": "application/json", **headers})
+
+
+def edit_request(callback_map: dict, unit: dict, building_id: int, version: int | None = None, **changes) -> dict:
+    """The body of a Save of a unit's edit form with some fields changed, at the version the editor saw."""
+    values = {name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS}
+    values.update(changes)
+    by_id = {ids.edit_field(name): value for name, value in values.items()}
+    seen = {"unit": unit["id"], "version": unit["version"] if version is None else version}
+    key, entry = next((k, e) for k, e in callback_map.items() if e["inputs"][0]["id"] == ids.EDIT_SAVE)
+    def value_for(component, _prop):
+        return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building_id}.get(component, by_id.get(component))
+    return callback_request(key, entry, value_for)
+
+
+def walk(node):
+    """Every component, JSON component, list and scalar in a tree."""
+    yield node
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            yield from walk(child)
+    elif isinstance(node, Component):
+        yield from walk(getattr(node, "children", None))
+    elif isinstance(node, dict) and "props" in node:
+        yield from walk(node["props"].get("children"))
+
+
+def text_of(node) -> str:
+    """All text in a tree, joined by spaces."""
+    return " ".join(str(part) for part in walk(node) if isinstance(part, (str, int, float)) and not isinstance(part, bool))
+
+
+def by_id(node, wanted):
+    """The component with an id in a tree (components or JSON)."""
+    for part in walk(node):
+        if isinstance(part, Component) and getattr(part, "id", None) == wanted:
+            return part
+        if isinstance(part, dict) and part.get("props", {}).get("id") == wanted:
+            return part
+    raise LookupError(wanted)
