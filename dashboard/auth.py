@@ -80,7 +80,7 @@ def init_auth(server: Flask) -> None:
     manager.user_loader(load_signed_in)
     server.before_request(gate)
     # Every attempt counts, before it runs: counting only failures afterwards lets a burst of parallel guesses through.
-    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://")
+    limiter = Limiter(get_remote_address, app=server, storage_uri=server.config["LOGIN_LIMIT_STORAGE"])
     limited = limiter.limit(server.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"])(login)
     limited = limiter.limit(server.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"])(limited)
     server.add_url_rule("/login", "login", limited, methods=["GET", "POST"])

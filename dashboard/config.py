@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
 DEMO_SECRET_FILE = Path("instance/secret_key")
-ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES", "TIMEZONE")
+ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES", "TIMEZONE", "LOGIN_LIMIT_STORAGE")
 DEFAULTS = {
     "DATABASE_URL": DEFAULT_DATABASE_URL,
     "SECRET_KEY": None,
@@ -18,6 +18,8 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Shanghai",
     "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "60 per 15 minutes",
+    # Per process: with several workers set a shared store (redis://, memcached://) or each worker counts apart.
+    "LOGIN_LIMIT_STORAGE": "memory://",
 }
 
 

@@ -1,6 +1,7 @@
 """An app served in a thread, the demo on it, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from pathlib import Path
@@ -27,6 +28,7 @@ class AppServer:
 
     def __init__(self, app):
         self.app = app
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.server = make_server("127.0.0.1", 0, app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -5,7 +5,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from data.db import make_engine, upgrade
+from scripts.net import free_port
 
 
 def postgres_bindir() -> str | None:
@@ -26,7 +26,7 @@ class PostgresCluster:
 
     def __init__(self, bindir: str):
         self.bindir, self.folder = bindir, Path(tempfile.mkdtemp(prefix="units-pg-"))
-        self.port, self.names = _free_port(), itertools.count(1)
+        self.port, self.names = free_port(), itertools.count(1)
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
             shutil.chown(self.folder, "postgres")
@@ -67,10 +67,3 @@ class PostgresCluster:
     def _run(self, program: str, *args: str) -> None:
         """Run one of the cluster's binaries as the postgres user when we are root."""
         subprocess.run([*self.as_user, f"{self.bindir}/{program}", *args], check=True, capture_output=True, cwd=self.folder)
-
-
-def _free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -1,0 +1,151 @@
+"""`python -m bench [--json] [--quick]`: the project's figures on SQLite and on a throwaway PostgreSQL cluster.
+
+Each figure is a median of repeated runs at the 2,400-unit building and the 1,000,000-unit scale (100,000 with
+--quick). A measurement, not a test: it prints figures and the goals they meet or miss.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.common import bench_app, seconds, signed_in_client
+from bench.datasette import counts_figures
+from bench.grid_browser import browser_figures
+from bench.leaders import leaders_figures, tower_with_history
+from bench.ledger import import_seconds
+from bench.server import edit_ms, grid_figures
+from dashboard.extensions import engine as app_engine
+from data.db import make_engine, upgrade
+from data.demo import create_demo
+from data.models import Area
+from scripts.pgcluster import PostgresCluster, postgres_bindir
+
+FIGURES = ("grid_bytes_per_cell", "grid_server_ms", "grid_draw_ms", "unit_panel_ms", "summary_counts_ms",
+           "summary_groupby_ms", "edit_ms", "import_100k_s", "demo_1m_s")
+EXTRA = ("grid_script_ms", "summary_ratio", "trend_90d_ms", "as_of_grid_ms", "city_page_ms")
+GOALS = {"grid_draw_ms": 1000, "unit_panel_ms": 200, "summary_counts_ms": 50, "trend_90d_ms": 300, "as_of_grid_ms": 100}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure on each backend and print a table, or one JSON object with --json."""
+    args = _parser().parse_args(argv)
+    units = args.units or (100_000 if args.quick else 1_000_000)
+    runs = args.runs or (5 if args.quick else 7)
+    report = {"units": units, "runs": runs, "notes": []}
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in ("sqlite", "postgresql"):
+            if args.backend in (backend, "both"):
+                report[backend] = _on_backend(backend, Path(folder), units, runs, args.import_rows, report)
+    print(json.dumps(report, indent=1, ensure_ascii=False) if args.json else table(report))
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command's options."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--quick", action="store_true", help="100,000 units and 5 runs: about 2 minutes")
+    parser.add_argument("--units", type=int, help="units in the database (default 1,000,000)")
+    parser.add_argument("--runs", type=int, help="repeats per median (default 7)")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the ledger import (default 100,000)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    return parser
+
+
+def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: int, report: dict) -> dict:
+    """Every figure of one backend (null with a note for one that cannot be measured here); on SQLite, Datasette too."""
+    with backend_database(backend, folder) as url:
+        if url is None:
+            report["notes"].append(f"{backend}: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
+            return dict.fromkeys(FIGURES)
+        figures, app = measure(url, units, runs, import_rows, folder, report["notes"])
+        if backend == "sqlite":
+            report.update(_beside_datasette(app, folder / "bench.db", runs, report["notes"]))
+        with app.server.app_context():
+            app_engine().dispose()
+        return figures
+
+
+@contextmanager
+def backend_database(backend: str, folder: Path):
+    """The URL of a fresh database: a file in the folder, or one on a throwaway PostgreSQL cluster (None without one)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    bindir = postgres_bindir()
+    if bindir is None:
+        yield None
+        return
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    try:
+        yield cluster.new_database()
+    finally:
+        cluster.stop()
+
+
+def measure(url: str, units: int, runs: int, import_rows: int, folder: Path, notes: list[str]) -> tuple[dict, object]:
+    """Build the demo at a scale on one database, add a 60 x 40 tower, and time everything; returns figures and the app."""
+    db = make_engine(url)
+    upgrade(db)
+    figures = {"demo_1m_s": seconds(lambda: create_demo(db, units=units))[0]}
+    with db.connect() as conn:
+        workstation = conn.execute(select(Area.id).where(Area.kind == "workstation").order_by(Area.id)).scalars().first()
+    tower = tower_with_history(db, workstation)
+    app = bench_app(url)
+    client = signed_in_client(app)
+    figures.update(grid_figures(client, tower, runs))
+    figures.update(leaders_figures(db, app, tower, runs))
+    figures["edit_ms"] = edit_ms(db, app, client, tower, runs)
+    figures.update(_browser(app, tower, runs, notes))
+    figures["import_100k_s"] = import_seconds(db, import_rows, folder)
+    if import_rows != 100_000:
+        notes.append(f"import_100k_s is the time of {import_rows:,} rows")
+    db.dispose()
+    return figures, app
+
+
+def _browser(app, tower: int, runs: int, notes: list[str]) -> dict:
+    """Browser figures, or nulls with a note when there is no chromedriver."""
+    if not shutil.which("chromedriver"):
+        notes.append("grid_draw_ms, unit_panel_ms: no chromedriver on PATH (apt-get install chromium chromium-driver)")
+        return {"grid_draw_ms": None, "grid_script_ms": None, "unit_panel_ms": None}
+    return browser_figures(app, tower, runs)
+
+
+def _beside_datasette(app, database: Path, runs: int, notes: list[str]) -> dict:
+    """Datasette and the app answering the same question from the same SQLite file, with the ratio in the notes."""
+    figures = counts_figures(app, database, runs)
+    ratio = figures["datasette_counts_ms"] / max(figures["app_counts_ms"], 0.01)
+    notes.append(f"the city's units by status over HTTP, same file, same run: Datasette {figures['datasette_counts_ms']} ms, "
+                 f"the app {figures['app_counts_ms']} ms (Datasette/app = {ratio:.1f})")
+    return figures
+
+
+def table(report: dict) -> str:
+    """The figures as a plain-text table, with goals met or missed."""
+    backends = [name for name in ("sqlite", "postgresql") if name in report]
+    lines = [f"{report['units']:,} units, medians of {report['runs']} runs", f"{'figure':22}" + "".join(f"{b:>14}" for b in backends) + "  goal"]
+    for name in FIGURES + EXTRA:
+        values = [report[b].get(name) for b in backends]
+        goal = GOALS.get(name)
+        verdict = "" if goal is None else f"  < {goal}: " + ", ".join(_verdict(value, goal) for value in values)
+        lines.append(f"{name:22}" + "".join(f"{'-' if v is None else v:>14}" for v in values) + verdict)
+    for name in ("datasette_counts_ms", "app_counts_ms"):
+        if name in report:
+            lines.append(f"{name:22}{report[name]:>14}")
+    return "\n".join(lines + [f"note: {note}" for note in report["notes"]])
+
+
+def _verdict(value, goal) -> str:
+    """Whether a figure meets its goal."""
+    return "not measured" if value is None else "ok" if value < goal else "MISSED"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Timing helpers shared by the benchmarks."""
+from __future__ import annotations
+
+import secrets
+import statistics
+import time
+
+from dashboard import create_app
+from dashboard.extensions import engine
+from data.accounts import create_user
+from data.db import writing
+
+USERNAME = "bench-admin"
+PASSWORD = secrets.token_urlsafe(16)
+
+
+def median_ms(work, runs: int) -> float:
+    """Median wall time of a piece of work, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def seconds(work) -> tuple[float, object]:
+    """Wall time of one piece of work in seconds, and its result."""
+    started = time.perf_counter()
+    result = work()
+    return round(time.perf_counter() - started, 1), result
+
+
+def bench_app(url: str):
+    """The app on a database, with an administrator the benchmarks sign in as."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16)})
+    with app.server.app_context(), writing(engine()) as conn:
+        create_user(conn, USERNAME, PASSWORD, "admin")
+    return app
+
+
+def signed_in_client(app):
+    """A Flask test client signed in as the benchmarks' administrator."""
+    client = app.server.test_client()
+    answer = client.post("/login", data={"username": USERNAME, "password": PASSWORD, "next": "/"})
+    assert answer.status_code == 302, answer.status_code
+    return client

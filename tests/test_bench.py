@@ -1,0 +1,31 @@
+"""`python -m bench --json` at a tiny scale: every figure the issue names is a number on both backends."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from bench.__main__ import FIGURES, main, table
+from tests.conftest import skip_or_fail
+
+
+def test_bench_json_has_every_figure_on_both_backends(capsys, postgres_cluster):
+    if not shutil.which("chromedriver"):
+        skip_or_fail("no chromedriver on PATH (apt-get install chromium chromium-driver)")
+    main(["--json", "--units", "3000", "--runs", "1", "--import-rows", "200"])
+    report = json.loads(capsys.readouterr().out)
+    for backend in ("sqlite", "postgresql"):
+        missing = {name: report[backend].get(name) for name in FIGURES if not isinstance(report[backend].get(name), (int, float))}
+        assert missing == {}, backend
+        assert report[backend]["grid_bytes_per_cell"] < 40 and report[backend]["demo_1m_s"] >= 0
+    assert report["datasette_counts_ms"] > 0 and report["app_counts_ms"] > 0
+    assert any("Datasette" in note for note in report["notes"]) and any("200 rows" in note for note in report["notes"])
+
+
+def test_the_table_marks_missed_goals_and_missing_figures():
+    report = {"units": 10, "runs": 1, "notes": ["n"], "sqlite": {"grid_draw_ms": 1500, "unit_panel_ms": 90},
+              "datasette_counts_ms": 3.0, "app_counts_ms": 1.0}
+    lines = table(report).splitlines()
+    assert next(line for line in lines if line.startswith("grid_draw_ms")).endswith("< 1000: MISSED")
+    assert next(line for line in lines if line.startswith("unit_panel_ms")).endswith("< 200: ok")
+    assert next(line for line in lines if line.startswith("summary_counts_ms")).endswith("< 50: not measured")
+    assert lines[-1] == "note: n"
