@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [run|demo|migrate|users] ...`."""
+"""Command line: `python -m dashboard [run|demo|migrate|users|import-ledger] ...`."""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +7,20 @@ import getpass
 import secrets
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from dashboard import create_app
 from dashboard.config import load_config, uses_default_database
 from dashboard.extensions import engine
-from data import accounts
-from data.db import make_engine, upgrade
+from data import accounts, ledger
+from data.changes import ChangeContext
+from data.db import make_engine, upgrade, writing
 from data.demo import clear, create_demo, create_demo_users, has_data
+from data.models import UnitChange
+
+COMMENT_LIMIT = UnitChange.comment.type.length
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     demo_cmd.set_defaults(command=demo)
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(command=migrate)
     _add_user_commands(commands.add_parser("users", help="manage users: add, list, set-role, set-password, disable"))
+    _add_import_command(commands.add_parser("import-ledger", help="apply a ledger (.csv or .xlsx) as one batch: every row or none"))
     return root
 
 
@@ -71,6 +77,28 @@ def _add_user_commands(users: argparse.ArgumentParser) -> None:
     disable = actions.add_parser("disable", help="stop a user from signing in and end their sessions")
     disable.add_argument("name")
     disable.set_defaults(command=users_disable)
+
+
+def _add_import_command(command: argparse.ArgumentParser) -> None:
+    """Options of `import-ledger`."""
+    command.add_argument("file", type=_existing_file, help="the ledger: columns building, entrance, unit, the fields to set, optionally version")
+    command.add_argument("--as", dest="username", required=True, help="the active user the changes are made as")
+    command.add_argument("--comment", type=_comment, help="a comment stored with every change of the batch")
+    command.set_defaults(command=import_ledger)
+
+
+def _existing_file(name: str) -> Path:
+    """The path of a file that exists."""
+    if not Path(name).is_file():
+        raise argparse.ArgumentTypeError(f"no file {name!r}")
+    return Path(name)
+
+
+def _comment(text: str) -> str:
+    """A batch comment that fits its column."""
+    if len(text) > COMMENT_LIMIT:
+        raise argparse.ArgumentTypeError(f"at most {COMMENT_LIMIT} characters")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,6 +178,21 @@ def users_disable(args: argparse.Namespace) -> int:
     with _database().begin() as conn:
         accounts.disable_user(conn, args.name)
     print(f"{args.name} is disabled; their sessions ended")
+    return 0
+
+
+def import_ledger(args: argparse.Namespace) -> int:
+    """Apply a ledger file as one import batch, or print each of its problems and change nothing."""
+    try:
+        rows = ledger.read_ledger(args.file)
+        with writing(_database()) as conn:
+            context = ChangeContext(actor=accounts.active_account(conn, args.username), source="import", comment=args.comment)
+            report = ledger.import_ledger(conn, rows, context)
+    except ledger.LedgerError as error:
+        print("\n".join(error.lines()), file=sys.stderr)
+        return 1
+    print(f"imported {report.rows} rows: {report.changed} units changed")
+    print(f"batch {report.batch_id}")
     return 0
 
 

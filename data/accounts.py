@@ -126,6 +126,15 @@ def resolve_areas(conn: Connection, references: list[str]) -> list[int]:
     return found
 
 
+def active_account(conn: Connection, username: str) -> Account:
+    """The account of an active user by name (any case), for work done outside a session such as imports."""
+    row = conn.execute(select(User.id, User.username, User.role).where(
+        func.lower(User.username) == username.lower(), User.active.is_(True))).first()
+    if row is None:
+        raise AccountError(f"no active user {username!r}")
+    return Account(row.id, row.username, row.role, _area_paths(conn, row.id))
+
+
 def check_password(conn: Connection, username: str, password: str) -> int | None:
     """The id of the active user with this name and password, else None (in about the same time either way)."""
     row = conn.execute(select(User.id, User.password_hash).where(

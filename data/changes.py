@@ -6,7 +6,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from data import queries
@@ -16,6 +16,8 @@ from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatu
 from data.validation import InvalidEdit, clean
 
 SOURCES = ("manual", "import", "rule")
+# Ids per IN (...) list: PostgreSQL takes at most 65,535 bound parameters a statement, some SQLite builds 32,766.
+IDS_PER_QUERY = 10_000
 
 
 class StaleEdit(Exception):
@@ -78,12 +80,9 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
     _check_allowed(ctx.actor, current)
     _check_versions(conn, edits, current)
     values = _clean_all(conn, edits, current)
-    changed = []
-    for edit in edits:
-        before, after = _diff(current[edit.unit_id], values[edit.unit_id])
-        if after:
-            _write_change(conn, current[edit.unit_id], before, after, ctx)
-            changed.append(edit.unit_id)
+    diffs = {edit.unit_id: _diff(current[edit.unit_id], values[edit.unit_id]) for edit in edits}
+    changed = [unit_id for unit_id, (_before, after) in diffs.items() if after]
+    _write_changes(conn, current, {unit_id: diffs[unit_id] for unit_id in changed}, ctx)
     _add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
     _add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "people"), _area_deltas(values, current))
     _add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date()))
@@ -105,11 +104,17 @@ def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext) -> list[int]
         raise UndoRefused([], f"the earlier values are no longer valid: {invalid}") from None
 
 
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """Sorted ids in slices small enough for one IN (...) list each."""
+    ordered = sorted(ids)
+    return [ordered[start:start + IDS_PER_QUERY] for start in range(0, len(ordered), IDS_PER_QUERY)]
+
+
 def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
     """Current rows of the units with their area path, locked for update where the database can."""
     query = (select(Unit.__table__, Area.path.label("area_path")).join(Building, Building.id == Unit.building_id)
-             .join(Area, Area.id == Building.area_id).where(Unit.id.in_(unit_ids)).with_for_update(of=Unit.__table__))
-    rows = {row.id: dict(row._mapping) for row in conn.execute(query)}
+             .join(Area, Area.id == Building.area_id).with_for_update(of=Unit.__table__))
+    rows = {row.id: dict(row._mapping) for chunk in _chunks(unit_ids) for row in conn.execute(query.where(Unit.id.in_(chunk)))}
     missing = sorted(set(unit_ids) - rows.keys())
     if missing:
         raise UnknownUnit(f"no such unit: {missing}")
@@ -127,7 +132,13 @@ def _check_versions(conn: Connection, edits: list[UnitEdit], current: dict[int, 
     """Refuse the whole batch when any unit moved past the version its editor saw, saying who changed what."""
     seen = {e.unit_id: e.seen_version for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version}
     if seen:
-        raise StaleEdit(sorted(seen), queries.changes_since(conn, seen), {u: current[u]["version"] for u in seen})
+        raise StaleEdit(sorted(seen), _changes_since(conn, seen), {u: current[u]["version"] for u in seen})
+
+
+def _changes_since(conn: Connection, seen: dict[int, int]) -> list[dict]:
+    """queries.changes_since over any number of units, oldest first."""
+    later = [change for chunk in _chunks(list(seen)) for change in queries.changes_since(conn, {u: seen[u] for u in chunk})]
+    return sorted(later, key=lambda change: (change["changed_at"], change["id"]))
 
 
 def _clean_all(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> dict[int, dict]:
@@ -149,16 +160,39 @@ def _diff(row: dict, values: dict) -> tuple[dict, dict]:
     return {name: row[name] for name in after}, after
 
 
-def _write_change(conn: Connection, row: dict, before: dict, after: dict, ctx: ChangeContext) -> None:
-    """Insert the change row and update the unit, bumping its version."""
-    conn.execute(insert(UnitChange), [{
+def _write_changes(conn: Connection, current: dict[int, dict], diffs: dict[int, tuple[dict, dict]], ctx: ChangeContext) -> None:
+    """Insert the change rows, in edit order, and update the units, bumping their versions (one executemany each)."""
+    if not diffs:
+        return
+    conn.execute(insert(UnitChange), [_change_row(current[unit_id], before, after, ctx) for unit_id, (before, after) in diffs.items()])
+    for columns, params in _unit_updates(diffs, ctx.at).items():
+        conn.execute(_unit_update(columns), params)
+
+
+def _change_row(row: dict, before: dict, after: dict, ctx: ChangeContext) -> dict:
+    """The history row of one unit's change."""
+    return {
         "unit_id": row["id"], "building_id": row["building_id"], "changed_at": ctx.at,
         "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
         "status_before": row["status"], "status_after": after.get("status", row["status"]), "unit_version": row["version"] + 1, "comment": ctx.comment,
         "data_before": _jsonable(before), "data_after": _jsonable(after),
-    }])
-    since = {"status_since": ctx.at} if "status" in after else {}
-    conn.execute(update(Unit).where(Unit.id == row["id"]).values(**after, **since, version=Unit.version + 1))
+    }
+
+
+def _unit_updates(diffs: dict[int, tuple[dict, dict]], at: dt.datetime) -> dict[tuple[str, ...], list[dict]]:
+    """Parameters of the unit updates, grouped by the columns they set (a new status also sets its time)."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for unit_id, (_before, after) in diffs.items():
+        values = {**after, "status_since": at} if "status" in after else after
+        groups.setdefault(tuple(sorted(values)), []).append({"unit_id": unit_id, **{f"new_{k}": v for k, v in values.items()}})
+    return groups
+
+
+def _unit_update(columns: tuple[str, ...]):
+    """UPDATE of some columns of one unit (by bound parameters new_<column> and unit_id), bumping its version."""
+    units = Unit.__table__
+    values = {name: bindparam(f"new_{name}", type_=units.c[name].type) for name in columns}
+    return update(units).where(units.c.id == bindparam("unit_id")).values({**values, "version": units.c.version + 1})
 
 
 def _jsonable(values: dict) -> dict:
@@ -178,16 +212,17 @@ def _status_deltas(values: dict[int, dict], current: dict[int, dict]) -> Counter
 
 
 def _add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[str, ...], deltas: dict) -> None:
-    """Add deltas to a maintained counts table, creating missing rows (one upsert per key, in key order)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    """Add deltas to a maintained counts table, creating missing rows (one executemany upsert, in key order)."""
+    rows = []
     for key, amounts in sorted(deltas.items()):
         amounts = tuple(amounts) if isinstance(amounts, (tuple, list)) else (amounts,)
         if any(amounts):
-            stmt = dialect.insert(model).values(**dict(zip(keys, key)), **dict(zip(counters, amounts)))
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={name: getattr(model, name) + amount for name, amount in zip(counters, amounts)},
-            ))
+            rows.append({**dict(zip(keys, key)), **dict(zip(counters, amounts))})
+    if rows:
+        stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(model)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in counters},
+        ), rows)
 
 
 def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tuple, list[int]]:
@@ -220,8 +255,8 @@ def _daily_deltas(values: dict[int, dict], current: dict[int, dict], day: dt.dat
 
 def _bump_revisions(conn: Connection, building_ids: set[int]) -> None:
     """Tell watchers of these buildings that something changed."""
-    if building_ids:
-        conn.execute(update(Building).where(Building.id.in_(building_ids)).values(revision=Building.revision + 1))
+    for chunk in _chunks(list(building_ids)):
+        conn.execute(update(Building).where(Building.id.in_(chunk)).values(revision=Building.revision + 1))
 
 
 def recount(conn: Connection) -> None:
