@@ -1,0 +1,676 @@
+"""Load test of the production setup: `python -m bench.load [--backend postgresql|sqlite] [--seconds S] [--ramp 10,20]`.
+
+Starts `gunicorn dashboard.wsgi:server` (4 sync workers) on a throwaway PostgreSQL database (default) or a temporary
+SQLite file holding the demo. 20 staff keep one building of the first workstation true (open a unit's panel, save it
+with the version the panel gave them) while 20 leaders read their sub-district's page and sometimes a building's.
+Afterwards the database must show every counted save and no other: a unit's final version is its version before plus
+its saves, and as many history rows were added as saves. Prints latencies per request kind against the goals (no
+errors, no lost updates, p95 under 300 ms) and who used the CPU meanwhile (gunicorn, PostgreSQL, this driver, other
+work on the machine). `--ramp 10,20,40,80` runs staff only, at each number of writers in turn, one row per level;
+`--think MIN MAX` shortens the pauses to reach a limit with fewer users.
+
+The server trusts one proxy (TRUSTED_PROXIES=1) and each simulated user sends its own X-Forwarded-For address, as
+behind production's reverse proxy: the per-address sign-in limit then applies per user, not to the whole driver.
+All traffic goes to 127.0.0.1; every loop is bounded in turns and time. A measurement, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from sqlalchemy import func, select
+
+from dashboard import ids
+from data.accounts import create_user
+from data.db import make_engine, upgrade
+from data.demo import create_demo
+from data.models import Area, Building, Unit, UnitChange
+from scripts.dash_client import callback_request, walk
+from scripts.net import free_port
+from scripts.pgcluster import PostgresCluster, postgres_bindir
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 4
+GOAL_P95_MS = 300
+OTHER_WARN = 10
+TIMEOUT_S = 30
+MAX_TURNS = 100_000
+SIGN_IN, OPEN_UNIT, SAVE, AREA_PAGE, BUILDING_PAGE = "sign-in", "open unit", "save", "area page", "building page"
+KINDS = (SIGN_IN, OPEN_UNIT, SAVE, AREA_PAGE, BUILDING_PAGE)
+BUILDING_SHARE = 0.25
+STATUS_PAIRS = {"home": ("healthy", "vacant"), "mixed": ("healthy", "vacant"), "firm": ("reopened", "not_reopened")}
+FORM_IDS = {ids.edit_field(name): name for name in ids.EDIT_FIELDS}
+SERVER_TROUBLE = {"database is locked": "database is locked", "tracebacks": "Traceback", "worker timeouts": "WORKER TIMEOUT"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the load works on: the database, the building the staff keep, the sub-district the leaders read."""
+
+    url: str
+    building_id: int
+    unit_ids: list[int]
+    subdistrict_id: int
+    buildings: list[int]
+    staff: list[tuple[str, str]]
+    leaders: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request: its kind, start (seconds on the monotonic clock), latency and outcome (ok, conflict, error)."""
+
+    kind: str
+    started: float
+    ms: float
+    outcome: str
+
+
+@dataclass
+class Window:
+    """The measured period, opened once every user has signed in; `probe` reads CPU time at its start and end."""
+
+    seconds: float
+    probe: Callable[[], dict[str, float]]
+    start: float = 0.0
+    deadline: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def open(self) -> None:
+        """Start the clock (the barrier's action, so that every thread sees it)."""
+        self.cpu = self.probe()
+        self.start = time.monotonic()
+        self.deadline = self.start + self.seconds
+
+    def cpu_used(self) -> dict[str, float]:
+        """CPU seconds used since the window opened."""
+        return {name: round(now - self.cpu[name], 1) for name, now in self.probe().items()}
+
+
+@dataclass(frozen=True)
+class Server:
+    """What serves the load: gunicorn's address, master process and output file, and the PostgreSQL server's process."""
+
+    base: str
+    pid: int
+    log: Path
+    database_pid: int | None
+
+
+@dataclass
+class Tally:
+    """What one user recorded: every request, successful saves by unit, the first few error answers, driver faults."""
+
+    records: list[Record] = field(default_factory=list)
+    saves: Counter = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)
+    faults: int = 0
+
+    def merge(self, other: Tally) -> None:
+        """Add another user's tally to this one."""
+        self.records += other.records
+        self.saves.update(other.saves)
+        self.samples += other.samples[:max(0, 12 - len(self.samples))]
+        self.faults += other.faults
+
+
+# --- the database and the server -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(backend: str) -> Iterator[tuple[str, int | None]]:
+    """A fresh database URL, a temporary SQLite file or a database of a throwaway PostgreSQL cluster, and the
+    cluster's server process (None for SQLite); removed after."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="units-load-") as folder:
+            yield f"sqlite:///{folder}/units.db", None
+        return
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
+    cluster = PostgresCluster(bindir)
+    try:
+        cluster.start()
+        postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
+        yield cluster.new_database(), postmaster
+    finally:
+        cluster.stop()
+
+
+def seed(url: str, staff: int, leaders: int) -> Scenario:
+    """Migrate, fill with the demo, and add staff of the first building's workstation and leaders of its sub-district."""
+    engine = make_engine(url)
+    upgrade(engine)
+    create_demo(engine)
+    with engine.begin() as conn:
+        subdistrict = _first_area(conn, "subdistrict")
+        building = conn.execute(select(Building.id, Building.area_id).order_by(Building.id).limit(1)
+                                .where(Building.area_id == _first_area(conn, "workstation"))).one()
+        scenario = Scenario(
+            url, building.id, conn.execute(select(Unit.id).where(Unit.building_id == building.id)).scalars().all(),
+            subdistrict, _buildings_under(conn, subdistrict),
+            _accounts(conn, "staff", staff, [building.area_id]), _accounts(conn, "leader", leaders, [subdistrict]),
+        )
+    engine.dispose()
+    return scenario
+
+
+def _first_area(conn, kind: str) -> int:
+    """The oldest area of a kind (the demo's sub-district 3 and workstation 4)."""
+    return conn.execute(select(Area.id).where(Area.kind == kind).order_by(Area.id).limit(1)).scalar_one()
+
+
+def _buildings_under(conn, area_id: int) -> list[int]:
+    """The buildings in an area's subtree."""
+    path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
+    return conn.execute(select(Building.id).join(Area, Area.id == Building.area_id)
+                        .where(Area.path.startswith(path)).order_by(Building.id)).scalars().all()
+
+
+def _accounts(conn, role: str, count: int, area_ids: list[int]) -> list[tuple[str, str]]:
+    """New accounts of a role over some areas, each with its own random password."""
+    made = [(f"load-{role}-{n:03}", secrets.token_urlsafe(16)) for n in range(1, count + 1)]
+    for name, password in made:
+        create_user(conn, name, password, role, area_ids)
+    return made
+
+
+@contextmanager
+def gunicorn(url: str, log: Path, database_pid: int | None) -> Iterator[Server]:
+    """The production server on a free local port, yielded once every worker has booted; stopped (SIGTERM) on exit."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "TRUSTED_PROXIES": "1"}
+    command = [sys.executable, "-m", "gunicorn", "dashboard.wsgi:server", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(process, f"http://127.0.0.1:{port}")
+        yield Server(f"http://127.0.0.1:{port}", process.pid, log, database_pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(process: subprocess.Popen, base: str, limit_s: float = 120) -> None:
+    """Wait for /health to answer 200, then for every worker to finish loading the app."""
+    deadline = time.monotonic() + limit_s
+    while not _healthy(base):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not become healthy (exit code {process.poll()})")
+        time.sleep(0.2)
+    _wait_workers_idle(process.pid, deadline)
+
+
+def _healthy(base: str) -> bool:
+    """True when /health answers 200."""
+    try:
+        return requests.get(f"{base}/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait_workers_idle(master: int, deadline: float) -> None:
+    """Wait until all workers exist and none is still importing (their CPU time stops moving): /health needs only one."""
+    before = _children_ticks(master)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _children_ticks(master)
+        if len(now) == WORKERS and now.keys() == before.keys() and sum(now.values()) - sum(before.values()) < 5:
+            return
+        before = now
+
+
+def _children_ticks(master: int) -> dict[int, int]:
+    """CPU clock ticks used so far by each child of a process (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = {}
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks[int(pid)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_seconds(server: Server) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers, the PostgreSQL server, this driver and the whole machine."""
+    busy = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    machine = sum(int(busy[n]) for n in (0, 1, 2, 5, 6, 7))
+    database = sum(_children_ticks(server.database_pid).values()) if server.database_pid else 0
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"gunicorn": sum(_children_ticks(server.pid).values()) / tick, "database": database / tick,
+            "driver": time.process_time(), "machine": machine / tick}
+
+
+def server_trouble(log: Path, offset: int = 0) -> dict[str, int]:
+    """How often the server's log shows each kind of trouble after an offset."""
+    text = log.read_bytes()[offset:].decode(errors="replace")
+    return {name: text.count(needle) for name, needle in SERVER_TROUBLE.items()}
+
+
+def unit_state(url: str, building_id: int) -> tuple[dict[int, int], int]:
+    """Versions of the building's units and the number of its history rows, read directly from the database."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        versions = dict(conn.execute(select(Unit.id, Unit.version).where(Unit.building_id == building_id)).all())
+        rows = conn.execute(select(func.count()).select_from(UnitChange)
+                            .where(UnitChange.building_id == building_id)).scalar_one()
+    engine.dispose()
+    return versions, rows
+
+
+# --- one simulated user ----------------------------------------------------------------------------------------------
+
+
+def server_callbacks(dependencies: list[dict]) -> dict[str, dict]:
+    """The server callbacks by the id of their first input: the pages router, the unit panel, the Save button."""
+    wanted = ("_pages_location", ids.SELECTED_UNIT, ids.EDIT_SAVE)
+    return {entry["inputs"][0]["id"]: entry for entry in dependencies
+            if entry["inputs"][0]["id"] in wanted and not entry.get("clientside_function")}
+
+
+def form_state(panel) -> dict:
+    """The edit form's field values and the version store, by component id, from a rendered unit panel (JSON)."""
+    found = {}
+    for node in walk(panel):
+        name = node.get("props", {}).get("id") if isinstance(node, dict) else None
+        if name == ids.EDIT_SEEN:
+            found[name] = node["props"].get("data")
+        elif isinstance(name, str) and name in FORM_IDS:
+            found[name] = node["props"].get("value")
+    return found
+
+
+def edited(form: dict, note: str) -> dict:
+    """The form as Save sends it, with the status toggled between two that fit the unit's use and a new note."""
+    values = {f"{component}.value": form.get(component) for component in FORM_IDS}
+    status_field = f"{ids.edit_field('status')}.value"
+    pair = STATUS_PAIRS[form[ids.edit_field("use")]]
+    values[status_field] = pair[1] if values[status_field] == pair[0] else pair[0]
+    values[f"{ids.edit_field('note')}.value"] = note
+    return values
+
+
+def _save_outcome(response: requests.Response) -> str:
+    """Saved, refused as stale (a conflict: someone saved first), or anything else (an error)."""
+    if response.status_code != 200:
+        return "error"
+    if b'"Saved."' in response.content:
+        return "ok"
+    return "conflict" if b"Someone saved this unit" in response.content else "error"
+
+
+def _has(marker: bytes):
+    """An outcome rule: a 200 answer that contains a marker."""
+    return lambda response: "ok" if response.status_code == 200 and marker in response.content else "error"
+
+
+class User:
+    """One simulated user: one requests session, signed in as one account, recording every request it makes."""
+
+    def __init__(self, base: str, account: tuple[str, str], address: str, seed: int):
+        self.base, self.account, self.tally = base, account, Tally()
+        self.session = requests.Session()
+        self.session.headers.update({"Origin": base, "X-Forwarded-For": address})
+        self.random, self.callbacks, self.clicks = random.Random(seed), {}, 0
+
+    def request(self, kind: str, method: str, path: str, outcome, **kwargs) -> requests.Response | None:
+        """Send one request, timed, and record it with the outcome rule's verdict (no answer is an error)."""
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, self.base + path, timeout=TIMEOUT_S, **kwargs)
+        except requests.RequestException as problem:
+            response, verdict = None, "error"
+            self.note_error(kind, repr(problem))
+        else:
+            verdict = outcome(response)
+            if verdict == "error":
+                self.note_error(kind, f"{response.status_code} {response.text[:200]!r}")
+        self.tally.records.append(Record(kind, started, (time.monotonic() - started) * 1000, verdict))
+        return response
+
+    def sign_in(self) -> bool:
+        """POST the sign-in form (a 302 is success), then load the callback list as the browser does."""
+        name, password = self.account
+        signed = self.request(SIGN_IN, "POST", "/login", lambda r: "ok" if r.status_code == 302 else "error",
+                              data={"username": name, "password": password, "next": "/"}, allow_redirects=False)
+        if signed is None or signed.status_code != 302:
+            return False
+        dependencies = self.session.get(f"{self.base}/_dash-dependencies", timeout=TIMEOUT_S)
+        self.callbacks = server_callbacks(dependencies.json()) if dependencies.status_code == 200 else {}
+        return len(self.callbacks) == 3
+
+    def callback(self, kind: str, first_input: str, values: dict, outcome) -> requests.Response | None:
+        """POST one server callback with values by 'id.property'."""
+        entry = self.callbacks[first_input]
+        return self.request(kind, "POST", "/_dash-update-component", outcome,
+                            json=callback_request(entry["output"], entry, lambda i, p: values.get(f"{i}.{p}")))
+
+    def open_page(self, kind: str, path: str, marker: bytes) -> None:
+        """Navigate inside the app: the pages router callback for a path."""
+        location = {"_pages_location.pathname": path, "_pages_location.search": ""}
+        self.callback(kind, "_pages_location", location, _has(marker))
+
+    def open_unit(self, unit_id: int, building_id: int) -> dict | None:
+        """The unit panel for a clicked unit; returns its edit form (values and seen version), or None."""
+        values = {f"{ids.SELECTED_UNIT}.data": unit_id, f"{ids.BUILDING_ID}.data": building_id}
+        response = self.callback(OPEN_UNIT, ids.SELECTED_UNIT, values, _has(b'"edit-seen"'))
+        if response is None or response.status_code != 200 or b'"edit-seen"' not in response.content:
+            return None
+        return form_state(response.json()["response"][ids.UNIT_PANEL]["children"])
+
+    def save(self, form: dict, building_id: int, note: str) -> str | None:
+        """Press Save on a unit's form with the status toggled; returns the outcome."""
+        self.clicks += 1
+        values = {f"{ids.EDIT_SAVE}.n_clicks": self.clicks, f"{ids.EDIT_SEEN}.data": form[ids.EDIT_SEEN],
+                  f"{ids.BUILDING_ID}.data": building_id, **edited(form, note)}
+        response = self.callback(SAVE, ids.EDIT_SAVE, values, _save_outcome)
+        return None if response is None else _save_outcome(response)
+
+    def think(self, think: tuple[float, float], window: Window) -> bool:
+        """Pause like a person (never past the deadline); False once the window has closed."""
+        time.sleep(max(0.0, min(self.random.uniform(*think), window.deadline - time.monotonic())))
+        return time.monotonic() < window.deadline
+
+    def note_error(self, kind: str, what: str) -> None:
+        """Keep the first few error answers to show."""
+        if len(self.tally.samples) < 3:
+            self.tally.samples.append(f"{kind}: {what}")
+
+
+# --- the load --------------------------------------------------------------------------------------------------------
+
+
+def staff_turn(user: User, scenario: Scenario, think: tuple[float, float], window: Window, turn: int) -> None:
+    """Click a random unit of the building, read the form, think, and save it with the version the panel gave."""
+    unit_id = user.random.choice(scenario.unit_ids)
+    form = user.open_unit(unit_id, scenario.building_id)
+    if form is None or ids.EDIT_SEEN not in form or not user.think(think, window):
+        return
+    if user.save(form, scenario.building_id, f"load test: {user.account[0]} turn {turn}") == "ok":
+        user.tally.saves[unit_id] += 1
+
+
+def leader_turn(user: User, scenario: Scenario, _think, _window, _turn: int) -> None:
+    """Open the sub-district's page, or now and then one of its buildings."""
+    if user.random.random() < BUILDING_SHARE:
+        user.open_page(BUILDING_PAGE, f"/building/{user.random.choice(scenario.buildings)}", f'"{ids.GRID_DATA}"'.encode())
+    else:
+        user.open_page(AREA_PAGE, f"/area/{scenario.subdistrict_id}", f'"{ids.AREA_CHART}"'.encode())
+
+
+def live(user: User, turn, scenario: Scenario, think: tuple[float, float], window: Window,
+         barrier: threading.Barrier) -> None:
+    """Sign in, wait for everyone, then take turns with think times until the window closes."""
+    ready = _guarded(user, user.sign_in)
+    barrier.wait(timeout=300)
+    for number in range(MAX_TURNS):
+        if not ready or not user.think(think, window):
+            return
+        _guarded(user, lambda: turn(user, scenario, think, window, number))
+
+
+def _guarded(user: User, step):
+    """Run a step of a user; a fault of the driver is counted and shown in the report instead of ending the user unseen."""
+    try:
+        return step()
+    except Exception as fault:  # any fault at all: it must show, and the barrier must not wait for a dead thread
+        user.tally.faults += 1
+        user.note_error("driver", repr(fault))
+        return None
+
+
+def run_load(server: Server, scenario: Scenario, staff: int, leaders: int, seconds: float,
+             think: tuple[float, float]) -> dict:
+    """Run staff and leaders against the server for a window; returns everyone's tally, the window and its CPU time."""
+    base, tally, window = server.base, Tally(), Window(seconds, lambda: cpu_seconds(server))
+    users = ([(User(base, scenario.staff[n], f"10.1.{n // 250}.{n % 250 + 1}", n), staff_turn) for n in range(staff)]
+             + [(User(base, scenario.leaders[n], f"10.2.{n // 250}.{n % 250 + 1}", 10_000 + n), leader_turn)
+                for n in range(leaders)])
+    barrier = threading.Barrier(len(users), action=window.open)
+    threads = [threading.Thread(target=live, args=(user, turn, scenario, think, window, barrier), daemon=True)
+               for user, turn in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed, cpu = time.monotonic() - window.start, window.cpu_used()
+    for user, _turn in users:
+        tally.merge(user.tally)
+    return {"tally": tally, "window": window, "elapsed": elapsed, "cpu_s": cpu}
+
+
+def measured(server: Server, scenario: Scenario, staff: int, leaders: int, seconds: float,
+             think: tuple[float, float]) -> dict:
+    """One run with the database checked before and after, CPU time used, and the server log's new lines scanned."""
+    before, rows_before = unit_state(scenario.url, scenario.building_id)
+    offset, load = server.log.stat().st_size, os.getloadavg()[0]
+    run = run_load(server, scenario, staff, leaders, seconds, think)
+    after, rows_after = unit_state(scenario.url, scenario.building_id)
+    tally, start = run["tally"], run["window"].start
+    return {**summary(tally.records, start, run["elapsed"]), "saves": sum(tally.saves.values()),
+            **lost_updates(before, after, tally.saves, rows_after - rows_before), "cpu_s": run["cpu_s"],
+            "load_average_before": load, "server_log": server_trouble(server.log, offset), "driver_faults": tally.faults,
+            "error_samples": tally.samples, "records": tally.records, "window_start": start}
+
+
+# --- figures ---------------------------------------------------------------------------------------------------------
+
+
+def lost_updates(before: dict[int, int], after: dict[int, int], saves: Counter, rows_added: int) -> dict:
+    """Units whose final version is not their version before plus the saves counted for them."""
+    expected = {unit: before[unit] + saves[unit] for unit in after}
+    wrong = {str(unit): {"expected": expected[unit], "found": found}
+             for unit, found in after.items() if found != expected[unit]}
+    return {"units_touched": sum(1 for unit in after if after[unit] != before[unit] or saves[unit]),
+            "lost_updates": len(wrong), "version_mismatches": wrong, "history_rows_added": rows_added}
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """Nearest-rank percentile of a sorted list."""
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
+
+
+def stats(records: list[Record], seconds: float | None) -> dict:
+    """Count, throughput, p50/p95/p99 in ms, errors and conflicts of some requests."""
+    ordered = sorted(r.ms for r in records)
+    outcomes = Counter(r.outcome for r in records)
+    return {"count": len(records), "per_s": round(len(records) / seconds, 1) if seconds else None,
+            **{f"p{p}_ms": round(percentile(ordered, p), 1) if ordered else None for p in (50, 95, 99)},
+            "errors": outcomes["error"], "conflicts": outcomes["conflict"]}
+
+
+def summary(records: list[Record], start: float, elapsed: float) -> dict:
+    """Figures per kind (sign-ins before the window, the rest over it) and for all requests of the window."""
+    kinds = {kind: stats([r for r in records if r.kind == kind], None if kind == SIGN_IN else elapsed)
+             for kind in KINDS if any(r.kind == kind for r in records)}
+    inside = [r for r in records if r.kind != SIGN_IN and r.started >= start]
+    return {"seconds": round(elapsed, 1), "kinds": kinds, "all": stats(inside, elapsed)}
+
+
+def goals(result: dict) -> dict:
+    """Each goal: met or missed."""
+    errors = (sum(row["errors"] for row in result["kinds"].values()) + sum(result["server_log"].values())
+              + result["driver_faults"])
+    p95 = result["all"]["p95_ms"]
+    return {"no errors": errors == 0,
+            "no lost updates": result["lost_updates"] == 0 and result["history_rows_added"] == result["saves"],
+            f"p95 < {GOAL_P95_MS} ms": p95 is not None and p95 < GOAL_P95_MS}
+
+
+def limit_reached(level: dict) -> bool:
+    """True when a ramp level misses a goal: p95 too slow, errors, lost updates, or a locked database."""
+    return not all(level["goals"].values())
+
+
+# --- runs and output -------------------------------------------------------------------------------------------------
+
+
+def single(server: Server, scenario: Scenario, args: argparse.Namespace) -> dict:
+    """The mixed load of staff and leaders."""
+    result = measured(server, scenario, args.staff, args.leaders, args.seconds, tuple(args.think))
+    result["goals"] = goals(result)
+    return result
+
+
+def ramp(server: Server, scenario: Scenario, args: argparse.Namespace) -> dict:
+    """Staff only, at each number of writers in turn; the first level that misses a goal is where the limit is."""
+    levels = []
+    for writers in args.ramp:
+        level = measured(server, scenario, writers, 0, args.seconds, tuple(args.think))
+        level.update(writers=writers, goals=goals(level))
+        levels.append(level)
+    limit = next((level["writers"] for level in levels if limit_reached(level)), None)
+    return {"levels": levels, "limit_writers": limit, "goals": {"no limit reached": limit is None}}
+
+
+def render(result: dict, header: str) -> str:
+    """The run as text: a table of kinds, the database check, the server log, the goals."""
+    lines = [header, _row_line("kind", ("count", "req/s", "p50", "p95", "p99", "errors", "conflicts"))]
+    rows = {**result["kinds"], "all (window)": result["all"]}
+    lines += [_row_line(kind, _cells(row)) for kind, row in rows.items()]
+    lines += [f"saves counted {result['saves']}; units touched {result['units_touched']}; lost updates "
+              f"{result['lost_updates']}; history rows added {result['history_rows_added']}",
+              "server log: " + ", ".join(f"{name} {count}" for name, count in result["server_log"].items())
+              + f"; driver faults {result['driver_faults']}",
+              _cpu_line(result)]
+    lines += [f"error sample: {sample}" for sample in result["error_samples"]]
+    return "\n".join(lines + _goal_lines(result["goals"]))
+
+
+def render_ramp(result: dict, header: str) -> str:
+    """One row per level of writers, and the level where the goals are first missed."""
+    heads = ("req/s", "saves/s", "p50", "p95", "p99", "errors", "conflicts", "lost", "locked", "app cpu%", "other%", "goals")
+    lines = [header, _row_line("writers", heads)]
+    for level in result["levels"]:
+        row = level["all"]
+        cells = (row["per_s"], round(level["saves"] / level["seconds"], 1), row["p50_ms"], row["p95_ms"], row["p99_ms"],
+                 sum(k["errors"] for k in level["kinds"].values()), row["conflicts"], level["lost_updates"],
+                 level["server_log"]["database is locked"], *_cpu_shares(level), "MISSED" if limit_reached(level) else "ok")
+        lines.append(_row_line(str(level["writers"]), cells))
+    limit = result["limit_writers"]
+    lines.append(f"goals first missed at {limit} writers" if limit else "every level met the goals")
+    return "\n".join(lines)
+
+
+def _cpu_shares(result: dict) -> tuple[int, int]:
+    """Percent of the machine's CPU used by the app (gunicorn and PostgreSQL) and by other work, in the window."""
+    cpu, capacity = result["cpu_s"], (os.cpu_count() or 1) * result["seconds"] / 100
+    app = cpu["gunicorn"] + cpu["database"]
+    return round(app / capacity), round((cpu["machine"] - app - cpu["driver"]) / capacity)
+
+
+def _cpu_line(result: dict) -> str:
+    """Who used the machine's CPU during the window: other work on a shared machine shows up as 'other'."""
+    cpu = result["cpu_s"]
+    other = round(cpu["machine"] - cpu["gunicorn"] - cpu["database"] - cpu["driver"], 1)
+    line = (f"CPU s in the window: gunicorn workers {cpu['gunicorn']}, PostgreSQL {cpu['database']}, driver "
+            f"{cpu['driver']}, other {other}, of {os.cpu_count()} cores x {result['seconds']} s; load average before "
+            f"{result['load_average_before']:.1f}")
+    share = _cpu_shares(result)[1]
+    warning = f"\nWARNING: other work used {share}% of the CPU; latencies include waiting for it"
+    return line + (warning if share > OTHER_WARN else "")
+
+
+def _cells(row: dict) -> tuple:
+    """A stats row's cells in table order."""
+    return (row["count"], row["per_s"] or "-", row["p50_ms"], row["p95_ms"], row["p99_ms"], row["errors"], row["conflicts"])
+
+
+def _row_line(first: str, cells: tuple) -> str:
+    """A table row: a left-aligned name, then right-aligned cells."""
+    return f"{first:<14}" + "".join(f"{'-' if cell is None else cell:>10}" for cell in cells)
+
+
+def _goal_lines(met: dict) -> list[str]:
+    """'ok' or 'MISSED' for each goal."""
+    return [f"goal {name:<22} {'ok' if ok else 'MISSED'}" for name, ok in met.items()]
+
+
+def write_records(path: Path, results: list[dict]) -> None:
+    """Every request as CSV: level (writers or 'mixed'), kind, start (s from the window's start), ms, outcome."""
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("level", "kind", "start_s", "ms", "outcome"))
+        for result in results:
+            for r in result["records"]:
+                writer.writerow((result.get("writers", "mixed"), r.kind, round(r.started - result["window_start"], 3),
+                                 round(r.ms, 1), r.outcome))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    command = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    command.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    command.add_argument("--seconds", type=float, default=60, help="length of the load (of each level with --ramp)")
+    command.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
+                         help="think time before each request, uniform in seconds (default 0.5 1.5)")
+    command.add_argument("--staff", type=int, default=20, help="writers of the mixed load (default 20)")
+    command.add_argument("--leaders", type=int, default=20, help="readers of the mixed load (default 20)")
+    command.add_argument("--ramp", type=lambda text: [int(n) for n in text.split(",")], metavar="N,N,...",
+                         help="staff only, at each of these numbers of writers in turn")
+    command.add_argument("--records", type=Path, help="also write every request to this CSV file")
+    command.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    return command
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Set up the database and the server, run the load, check the database, print the figures."""
+    args = parser().parse_args(argv)
+    staff, leaders = (max(args.ramp), 0) if args.ramp else (args.staff, args.leaders)
+    with database(args.backend) as (url, database_pid), tempfile.TemporaryDirectory(prefix="units-load-log-") as logs:
+        scenario = seed(url, staff, leaders)
+        with gunicorn(url, Path(logs) / "gunicorn.log", database_pid) as server:
+            result = (ramp if args.ramp else single)(server, scenario, args)
+    if args.records:
+        write_records(args.records, result.get("levels", [result]))
+    print(json.dumps(_public(result, args, scenario)) if args.json else _text(result, args, scenario))
+    return 0 if all(result["goals"].values()) else 1
+
+
+def _header(args: argparse.Namespace, scenario: Scenario) -> str:
+    """What ran: backend, server, users, length, think time and the building."""
+    users = f"staff at {args.ramp} writers" if args.ramp else f"{args.staff} staff + {args.leaders} leaders"
+    return (f"{args.backend}, gunicorn {WORKERS} sync workers, {users}, {args.seconds:g} s"
+            f"{' each' if args.ramp else ''}, think {args.think[0]:g}-{args.think[1]:g} s; building "
+            f"{scenario.building_id} ({len(scenario.unit_ids)} units), area page /area/{scenario.subdistrict_id}")
+
+
+def _text(result: dict, args: argparse.Namespace, scenario: Scenario) -> str:
+    """The printed report."""
+    return (render_ramp if args.ramp else render)(result, _header(args, scenario))
+
+
+def _public(result: dict, args: argparse.Namespace, scenario: Scenario) -> dict:
+    """The result as JSON: what ran, the figures, without the raw records."""
+    def figures(run: dict) -> dict:
+        """A run without its raw records."""
+        return {key: value for key, value in run.items() if key not in ("records", "window_start")}
+
+    clean = {**result, "levels": [figures(level) for level in result["levels"]]} if args.ramp else figures(result)
+    return {"run": _header(args, scenario), **clean}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
