@@ -9,12 +9,9 @@ import argparse
 import json
 import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import select
-
-from bench.common import bench_app, seconds, signed_in_client
+from bench.common import bench_app, fresh_database, seconds, signed_in_client
 from bench.datasette import counts_figures
 from bench.grid_browser import browser_figures
 from bench.leaders import leaders_figures, tower_with_history
@@ -22,9 +19,7 @@ from bench.ledger import import_seconds
 from bench.server import edit_ms, grid_figures
 from dashboard.extensions import engine as app_engine
 from data.db import make_engine, upgrade
-from data.demo import create_demo
-from data.models import Area
-from scripts.pgcluster import PostgresCluster, postgres_bindir
+from data.demo import create_demo, first_area
 
 FIGURES = ("grid_bytes_per_cell", "grid_server_ms", "grid_draw_ms", "unit_panel_ms", "summary_counts_ms",
            "summary_groupby_ms", "edit_ms", "import_100k_s", "demo_1m_s")
@@ -59,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: int, report: dict) -> dict:
     """Every figure of one backend (null with a note for one that cannot be measured here); on SQLite, Datasette too."""
-    with backend_database(backend, folder) as url:
+    with fresh_database(backend, folder) as (url, _server_pid):
         if url is None:
             report["notes"].append(f"{backend}: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
             return dict.fromkeys(FIGURES)
@@ -71,31 +66,13 @@ def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: 
         return figures
 
 
-@contextmanager
-def backend_database(backend: str, folder: Path):
-    """The URL of a fresh database: a file in the folder, or one on a throwaway PostgreSQL cluster (None without one)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    bindir = postgres_bindir()
-    if bindir is None:
-        yield None
-        return
-    cluster = PostgresCluster(bindir)
-    cluster.start()
-    try:
-        yield cluster.new_database()
-    finally:
-        cluster.stop()
-
-
 def measure(url: str, units: int, runs: int, import_rows: int, folder: Path, notes: list[str]) -> tuple[dict, object]:
     """Build the demo at a scale on one database, add a 60 x 40 tower, and time everything; returns figures and the app."""
     db = make_engine(url)
     upgrade(db)
     figures = {"demo_1m_s": seconds(lambda: create_demo(db, units=units))[0]}
     with db.connect() as conn:
-        workstation = conn.execute(select(Area.id).where(Area.kind == "workstation").order_by(Area.id)).scalars().first()
+        workstation = first_area(conn, "workstation")
     tower = tower_with_history(db, workstation)
     app = bench_app(url)
     client = signed_in_client(app)

@@ -4,14 +4,37 @@ from __future__ import annotations
 import secrets
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from dashboard import create_app
 from dashboard.extensions import engine
 from data.accounts import create_user
 from data.db import writing
+from scripts.pgcluster import PostgresCluster, postgres_bindir
 
 USERNAME = "bench-admin"
 PASSWORD = secrets.token_urlsafe(16)
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[tuple[str | None, int | None]]:
+    """A fresh database's URL, a file in the folder or a database of a throwaway PostgreSQL cluster, and the cluster's
+    server process id (None for SQLite); (None, None) when PostgreSQL's binaries are missing."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'bench.db'}", None
+        return
+    bindir = postgres_bindir()
+    if bindir is None:
+        yield None, None
+        return
+    cluster = PostgresCluster(bindir)
+    try:
+        cluster.start()
+        yield cluster.new_database(), cluster.server_pid()
+    finally:
+        cluster.stop()
 
 
 def median_ms(work, runs: int) -> float:

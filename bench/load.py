@@ -36,14 +36,14 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
+from bench.common import fresh_database
 from dashboard import ids
 from data.accounts import create_user
 from data.db import make_engine, upgrade
-from data.demo import create_demo
+from data.demo import create_demo, first_area
 from data.models import Area, Building, Unit, UnitChange
 from scripts.dash_client import callback_request, walk
 from scripts.net import free_port
-from scripts.pgcluster import PostgresCluster, postgres_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
@@ -133,35 +133,15 @@ class Tally:
 # --- the database and the server -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def database(backend: str) -> Iterator[tuple[str, int | None]]:
-    """A fresh database URL, a temporary SQLite file or a database of a throwaway PostgreSQL cluster, and the
-    cluster's server process (None for SQLite); removed after."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="units-load-") as folder:
-            yield f"sqlite:///{folder}/units.db", None
-        return
-    bindir = postgres_bindir()
-    if bindir is None:
-        raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
-    cluster = PostgresCluster(bindir)
-    try:
-        cluster.start()
-        postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
-        yield cluster.new_database(), postmaster
-    finally:
-        cluster.stop()
-
-
 def seed(url: str, staff: int, leaders: int) -> Scenario:
     """Migrate, fill with the demo, and add staff of the first building's workstation and leaders of its sub-district."""
     engine = make_engine(url)
     upgrade(engine)
     create_demo(engine)
     with engine.begin() as conn:
-        subdistrict = _first_area(conn, "subdistrict")
+        subdistrict = first_area(conn, "subdistrict")
         building = conn.execute(select(Building.id, Building.area_id).order_by(Building.id).limit(1)
-                                .where(Building.area_id == _first_area(conn, "workstation"))).one()
+                                .where(Building.area_id == first_area(conn, "workstation"))).one()
         scenario = Scenario(
             url, building.id, conn.execute(select(Unit.id).where(Unit.building_id == building.id)).scalars().all(),
             subdistrict, _buildings_under(conn, subdistrict),
@@ -169,11 +149,6 @@ def seed(url: str, staff: int, leaders: int) -> Scenario:
         )
     engine.dispose()
     return scenario
-
-
-def _first_area(conn, kind: str) -> int:
-    """The oldest area of a kind (the demo's sub-district 3 and workstation 4)."""
-    return conn.execute(select(Area.id).where(Area.kind == kind).order_by(Area.id).limit(1)).scalar_one()
 
 
 def _buildings_under(conn, area_id: int) -> list[int]:
@@ -639,9 +614,11 @@ def main(argv: list[str] | None = None) -> int:
     """Set up the database and the server, run the load, check the database, print the figures."""
     args = parser().parse_args(argv)
     staff, leaders = (max(args.ramp), 0) if args.ramp else (args.staff, args.leaders)
-    with database(args.backend) as (url, database_pid), tempfile.TemporaryDirectory(prefix="units-load-log-") as logs:
+    with tempfile.TemporaryDirectory(prefix="units-load-") as folder, fresh_database(args.backend, Path(folder)) as (url, database_pid):
+        if url is None:
+            raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
         scenario = seed(url, staff, leaders)
-        with gunicorn(url, Path(logs) / "gunicorn.log", database_pid) as server:
+        with gunicorn(url, Path(folder) / "gunicorn.log", database_pid) as server:
             result = (ramp if args.ramp else single)(server, scenario, args)
     if args.records:
         write_records(args.records, result.get("levels", [result]))

@@ -136,7 +136,7 @@ def create_demo_users(engine: Engine) -> list[tuple[str, str, str]]:
     made = []
     with engine.begin() as conn:
         for username, role, area_kind in DEMO_USERS:
-            area_ids = [_first_area(conn, area_kind)] if area_kind else []
+            area_ids = [first_area(conn, area_kind)] if area_kind else []
             password = secrets.token_urlsafe(12)
             if accounts.user_exists(conn, username):
                 accounts.set_password(conn, username, password)
@@ -147,7 +147,7 @@ def create_demo_users(engine: Engine) -> list[tuple[str, str, str]]:
     return made
 
 
-def _first_area(conn, kind: str) -> int:
+def first_area(conn, kind: str) -> int:
     """The oldest area of a kind."""
     return conn.execute(select(Area.id).where(Area.kind == kind).order_by(Area.id).limit(1)).scalar_one()
 

@@ -47,6 +47,10 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def server_pid(self) -> int:
+        """The process id of the cluster's postmaster."""
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
     def new_database(self) -> str:
         """A fresh, migrated database copied from the template; returns its URL."""
         name = f"units_test_{next(self.names)}"

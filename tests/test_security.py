@@ -16,7 +16,7 @@ from data import queries
 from data.accounts import SYSTEM
 from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
-from data.models import Building, PersonalDataView, Unit, UnitChange, UserSession
+from data.models import Building, PersonalDataView, Unit, UserSession
 from tests.conftest import PASSWORD, TEST_SECRET, demo_app, sign_in
 from scripts.dash_client import callback_request, open_page, post_callback, post_json, text_of
 
