@@ -17,7 +17,8 @@ from data.models import Unit
 from layouts import grid
 
 TOP_AREA = 1
-PLAIN_GROUP_BY = "SELECT status, count(*) AS units FROM units GROUP BY status"
+# The question the area figures and the API answer (units and people by status), asked of the units themselves.
+PLAIN_GROUP_BY = "SELECT status, count(*) AS units, sum(head_count) AS people FROM units GROUP BY status"
 
 
 def tower_with_history(engine: Engine, area_id: int) -> int:
