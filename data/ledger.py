@@ -19,8 +19,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Connection, select
 
 from data import queries
+from data.access import scope_paths
 from data.changes import ChangeContext, NotAllowed, StaleEdit, UnitEdit, apply_edits
-from data.models import Building, Entrance, Unit
+from data.models import Area, Building, Entrance, Unit
 from data.validation import InvalidEdit
 
 KEY_COLUMNS = ("building", "entrance", "unit")
@@ -106,7 +107,7 @@ def import_ledger(conn: Connection, rows: list[LedgerRow], ctx: ChangeContext) -
     Unknown and duplicate units are all reported together; then apply_edits refuses at its first kind of problem
     (not allowed, stale version, invalid values), and every unit of that kind is reported.
     """
-    unit_ids, problems = _resolve(conn, rows)
+    unit_ids, problems = _resolve(conn, rows, scope_paths(ctx.actor))
     problems += _duplicates(rows, unit_ids)
     if problems:
         raise LedgerError(problems)
@@ -136,8 +137,12 @@ def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
         raise LedgerError([Problem(data[:error.start].count(b"\n") + 1, None, "not UTF-8 text")]) from None
     if "\0" in text:
         raise LedgerError([Problem(text[:text.index("\0")].count("\n") + 1, None, "not a text file (a NUL byte)")])
-    records = enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    return [(number, [cell.strip() for cell in cells]) for number, cells in records if any(cell.strip() for cell in cells)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(reader, start=1)]
+    except csv.Error as error:
+        raise LedgerError([Problem(reader.line_num, None, f"not a readable CSV file ({error})")]) from None
+    return [(number, cells) for number, cells in records if any(cells)]
 
 
 def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
@@ -197,9 +202,9 @@ def _ledger_row(number: int, cells: list[str], names: list[str | None]) -> tuple
     return LedgerRow(number, named["building"], named["entrance"], named["unit"], values, version_seen), []
 
 
-def _resolve(conn: Connection, rows: list[LedgerRow]) -> tuple[dict[int, int], list[Problem]]:
-    """The unit id of each row by row number, and a problem for each row that names no unit or several."""
-    units = _units_by_name(conn, sorted({row.building for row in rows}))
+def _resolve(conn: Connection, rows: list[LedgerRow], scope: tuple[str, ...] | None) -> tuple[dict[int, int], list[Problem]]:
+    """The unit id of each row by row number, and a problem for each row that names no unit or several in the scope."""
+    units = _units_by_name(conn, sorted({row.building for row in rows}), scope)
     buildings, entrances = {key[0] for key in units}, {key[:2] for key in units}
     unit_ids, problems = {}, []
     for row in rows:
@@ -211,10 +216,13 @@ def _resolve(conn: Connection, rows: list[LedgerRow]) -> tuple[dict[int, int], l
     return unit_ids, problems
 
 
-def _units_by_name(conn: Connection, building_names: list[str]) -> dict[tuple[str, str, str], list[int]]:
-    """Unit ids by (building name, entrance name, unit label) for every unit of the named buildings."""
+def _units_by_name(conn: Connection, building_names: list[str], scope: tuple[str, ...] | None) -> dict[tuple[str, str, str], list[int]]:
+    """Unit ids by (building name, entrance name, unit label) for every unit of the named buildings in the actor's areas
+    (None: everywhere): buildings elsewhere are "not found", as on every page, and cannot make a name ambiguous."""
     query = (select(Building.name, Entrance.name, Unit.label, Unit.id).join(Entrance, Entrance.id == Unit.entrance_id)
              .join(Building, Building.id == Unit.building_id).order_by(Unit.id))
+    if scope is not None:
+        query = query.join(Area, Area.id == Building.area_id).where(queries.in_areas(scope))
     units: dict[tuple[str, str, str], list[int]] = {}
     for start in range(0, len(building_names), NAMES_PER_QUERY):
         named = query.where(Building.name.in_(building_names[start:start + NAMES_PER_QUERY]))

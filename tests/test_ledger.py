@@ -7,7 +7,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dashboard import ids
 from dashboard.__main__ import main
@@ -208,6 +208,27 @@ def test_nul_bytes_in_utf8_text_are_refused_at_their_row(tmp_path):
         read_ledger(path)
 
 
+def test_a_csv_the_reader_cannot_parse_is_refused_at_its_row(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("building,entrance,unit,note\na,b,c,d\na,b,c," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match=r"^row 3: not a readable CSV file"):
+        read_ledger(path)
+
+
+def test_buildings_outside_the_actors_areas_are_not_found_and_do_not_make_names_ambiguous(demo_engine, units, tmp_path):
+    with writing(demo_engine) as conn:
+        conn.execute(update(Building).where(Building.id == 13).values(name=units["home"]["building"]))
+        conn.execute(update(Entrance).where(Entrance.building_id == 13).values(name=units["home"]["entrance"]))
+        conn.execute(update(Unit).where(Unit.id == units["outside"]["id"]).values(label=units["home"]["label"]))
+    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "vacant")])
+    with pytest.raises(LedgerError, match=r"units are named .* \(buildings share a name\)"):
+        run_import(demo_engine, path)
+    report, _ = run_import(demo_engine, path, actor=STAFF_WS1)
+    with demo_engine.connect() as conn:
+        statuses = dict(conn.execute(select(Unit.id, Unit.status).where(Unit.id.in_([units["home"]["id"], units["outside"]["id"]]))).all())
+    assert report.changed == 1 and statuses == {units["home"]["id"]: "vacant", units["outside"]["id"]: "healthy"}
+
+
 def test_every_problem_is_named_but_at_most_fifty_are_listed(demo_engine, units, tmp_path):
     home = units["home"]
     rows = [[home["building"], home["entrance"], f"X{n}", "vacant"] for n in range(60)]
@@ -237,7 +258,7 @@ def test_units_the_actor_may_not_edit_are_refused(demo_engine, units, tmp_path):
     before = state(demo_engine)
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path, actor=STAFF_WS1)
-    assert str(refused.value) == "row 3, unit: you may not edit this unit"
+    assert str(refused.value) == f"row 3, building: no building named {units['outside']['building']!r}"
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path, actor=LEADER)
     assert refused.value.lines() == ["row 2, unit: you may not edit this unit", "row 3, unit: you may not edit this unit"]
@@ -287,7 +308,7 @@ def test_the_command_line_prints_each_problem_and_changes_nothing(cli_database, 
                                                           cells(units["firm"], "healthy")])
     before = state(cli_database)
     assert main(["import-ledger", str(path), "--as", "wang"]) == 1
-    assert capsys.readouterr().err.splitlines() == ["row 3, unit: you may not edit this unit"]
+    assert capsys.readouterr().err.splitlines() == [f"row 3, building: no building named {units['outside']['building']!r}"]
     assert main(["import-ledger", str(path), "--as", "nobody"]) == 1
     assert "no active user 'nobody'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
