@@ -65,14 +65,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the latest migration; on PostgreSQL one process at a time (workers start together)."""
-    if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), "head")
-        return
-    with engine.connect() as lock:
-        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-        try:
-            command.upgrade(alembic_config(engine), "head")
-        finally:
-            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-            lock.commit()
+    """Bring the database to the latest migration (one process at a time: see migrations/env.py)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def lock_for_migrations(conn: Connection) -> None:
+    """Make processes that migrate at once take turns: the write transaction itself on SQLite, a transaction-scoped
+    advisory lock on PostgreSQL (released at commit, so nothing can hold it after a crash)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -43,18 +43,21 @@ class PostgresCluster:
         engine.dispose()
 
     def stop(self) -> None:
-        """Stop the server and delete its folder."""
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Stop the server, if it runs, and delete its folder."""
+        try:
+            subprocess.run([*self.as_user, f"{self.bindir}/pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
+                           capture_output=True, cwd=self.folder)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def server_pid(self) -> int:
         """The process id of the cluster's postmaster."""
         return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
 
-    def new_database(self) -> str:
-        """A fresh, migrated database copied from the template; returns its URL."""
+    def new_database(self, migrated: bool = True) -> str:
+        """A fresh database, migrated (copied from the template) or empty; returns its URL."""
         name = f"units_test_{next(self.names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE units_template")
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {'units_template' if migrated else 'template0'}")
         return self.url(name)
 
     def url(self, database: str) -> str:

@@ -4,14 +4,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import func, select, text
 
 from dashboard.extensions import attach_engine, engine
 from data.db import make_engine
-from data.models import Building, Unit
+from data.models import Area, Building, Unit
+from tests.conftest import BACKENDS
 
 
-def test_workers_starting_together_migrate_once(database_url):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_workers_starting_together_migrate_once(backend, request, tmp_path):
+    database_url = (f"sqlite:///{tmp_path / 'units.db'}" if backend == "sqlite"
+                    else request.getfixturevalue("postgres_cluster").new_database(migrated=False))
     migrate = "import sys; from data.db import make_engine, upgrade; upgrade(make_engine(sys.argv[1]))"
     workers = [subprocess.Popen([sys.executable, "-c", migrate, database_url], stderr=subprocess.PIPE, text=True)
                for _ in range(4)]
@@ -31,13 +36,16 @@ def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous)
     assert down.status_code == 503 and down.get_json() == {"status": "unavailable"}
 
 
-def test_api_area_counts_match_a_count_of_the_units(app, client):
+@pytest.mark.parametrize("area_id", [3, 4])
+def test_api_area_counts_match_a_count_of_the_units_of_the_whole_subtree(app, client, area_id):
     with app.server.app_context(), engine().connect() as conn:
-        expected = dict(conn.execute(select(Unit.status, func.count()).join(Building).where(Building.area_id == 4)
-                                     .group_by(Unit.status)).all())
-    answer = client.get("/api/areas/4/counts").get_json()
-    assert answer["by_status"] == expected and answer["units"] == sum(expected.values())
-    assert answer["area"]["id"] == 4 and set(answer["people_by_status"]) == set(expected)
+        path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
+        rows = conn.execute(select(Unit.status, func.count(), func.sum(Unit.head_count)).join(Building).join(Area)
+                            .where(Area.path.startswith(path)).group_by(Unit.status)).all()
+    answer = client.get(f"/api/areas/{area_id}/counts").get_json()
+    assert answer["by_status"] == {status: units for status, units, _ in rows}
+    assert answer["people_by_status"] == {status: people for status, _, people in rows}
+    assert answer["units"] == sum(units for _, units, _ in rows) and answer["area"]["id"] == area_id
 
 
 def test_api_is_scoped_and_closed_to_anonymous_users(client_as, anonymous):
@@ -46,3 +54,5 @@ def test_api_is_scoped_and_closed_to_anonymous_users(client_as, anonymous):
     assert staff.get("/api/areas/5/counts").status_code == 404
     assert staff.get("/api/areas/999/counts").status_code == 404
     assert anonymous.get("/api/areas/4/counts").status_code == 401
+    leader = client_as("leader")
+    assert leader.get("/api/areas/3/counts").status_code == 200 and leader.get("/api/areas/1/counts").status_code == 404
