@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     """The command's options."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--quick", action="store_true", help="100,000 units and 5 runs: about 2 minutes")
+    parser.add_argument("--quick", action="store_true", help="100,000 units and 5 runs: about 1.5 minutes")
     parser.add_argument("--units", type=int, help="units in the database (default 1,000,000)")
     parser.add_argument("--runs", type=int, help="repeats per median (default 7)")
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the ledger import (default 100,000)")
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: int, report: dict) -> dict:
     """Every figure of one backend (null with a note for one that cannot be measured here); on SQLite, Datasette too."""
-    with fresh_database(backend, folder) as (url, _server_pid):
+    with fresh_database(backend, folder) as (url, _):
         if url is None:
             report["notes"].append(f"{backend}: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
             return dict.fromkeys(FIGURES)
@@ -70,7 +70,7 @@ def measure(url: str, units: int, runs: int, import_rows: int, folder: Path, not
     """Build the demo at a scale on one database, add a 60 x 40 tower, and time everything; returns figures and the app."""
     db = make_engine(url)
     upgrade(db)
-    figures = {"demo_1m_s": seconds(lambda: create_demo(db, units=units))[0]}
+    figures = {"demo_1m_s": seconds(lambda: create_demo(db, units=units))}
     with db.connect() as conn:
         workstation = first_area(conn, "workstation")
     tower = tower_with_history(db, workstation)

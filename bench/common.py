@@ -9,14 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dashboard import create_app
-from dashboard.extensions import engine
-from data.accounts import create_user
-from data.db import writing
+from scripts.demo_server import PASSWORD, USERNAME, add_administrator
 from scripts.pgcluster import PostgresCluster, postgres_bindir
-
-USERNAME = "bench-admin"
-PASSWORD = secrets.token_urlsafe(16)
-
 
 @contextmanager
 def fresh_database(backend: str, folder: Path) -> Iterator[tuple[str | None, int | None]]:
@@ -47,18 +41,17 @@ def median_ms(work, runs: int) -> float:
     return round(statistics.median(times), 1)
 
 
-def seconds(work) -> tuple[float, object]:
-    """Wall time of one piece of work in seconds, and its result."""
+def seconds(work) -> float:
+    """Wall time of one piece of work, in seconds."""
     started = time.perf_counter()
-    result = work()
-    return round(time.perf_counter() - started, 1), result
+    work()
+    return round(time.perf_counter() - started, 1)
 
 
 def bench_app(url: str):
     """The app on a database, with an administrator the benchmarks sign in as."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16)})
-    with app.server.app_context(), writing(engine()) as conn:
-        create_user(conn, USERNAME, PASSWORD, "admin")
+    add_administrator(app)
     return app
 
 

@@ -37,16 +37,17 @@ def click_ms(driver: webdriver.Chrome, unit_id: str) -> float:
 
 def browser_figures(app, tower: int, runs: int) -> dict:
     """Medians (ms) in headless Chromium: navigation start to the tower's grid drawn, and a cell click to its panel."""
-    served = AppServer(app)
-    driver = signed_in_chrome(served.url, USERNAME, PASSWORD)
+    served, driver = AppServer(app), None
     try:
+        driver = signed_in_chrome(served.url, USERNAME, PASSWORD)
         url = f"{served.url}/building/{tower}"
         draw_ms(driver, url)
         draws = [draw_ms(driver, url) for _ in range(runs)]
         cells = driver.execute_script("return [...document.querySelectorAll('.unit-grid .cell')].map(c => c.dataset.unit)")
         clicks = [click_ms(driver, cells[(i * 397) % len(cells)]) for i in range(runs)]
     finally:
-        driver.quit()
+        if driver:
+            driver.quit()
         served.stop()
     return {"grid_draw_ms": round(statistics.median(d[0] for d in draws)),
             "grid_script_ms": round(statistics.median(d[1] for d in draws)),

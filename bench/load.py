@@ -43,7 +43,7 @@ from data.db import make_engine, upgrade
 from data.demo import create_demo, first_area
 from data.models import Area, Building, Unit, UnitChange
 from scripts.dash_client import callback_request, walk
-from scripts.net import free_port
+from scripts.net import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
@@ -189,19 +189,8 @@ def gunicorn(url: str, log: Path, database_pid: int | None) -> Iterator[Server]:
 def _wait_ready(process: subprocess.Popen, base: str, limit_s: float = 120) -> None:
     """Wait for /health to answer 200, then for every worker to finish loading the app."""
     deadline = time.monotonic() + limit_s
-    while not _healthy(base):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"gunicorn did not become healthy (exit code {process.poll()})")
-        time.sleep(0.2)
+    wait_until_up(f"{base}/health", process, limit_s)
     _wait_workers_idle(process.pid, deadline)
-
-
-def _healthy(base: str) -> bool:
-    """True when /health answers 200."""
-    try:
-        return requests.get(f"{base}/health", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _wait_workers_idle(master: int, deadline: float) -> None:

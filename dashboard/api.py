@@ -20,7 +20,7 @@ def area_counts(area_id: int):
         rows = queries.area_rollups(conn, [area_id])[area_id]
     return jsonify(area={"id": found["id"], "name": found["name"], "kind": found["kind"]},
                    units=sum(row["units"] for row in rows), by_status=summary.by_status(rows),
-                   people_by_status=summary.people_by_status(rows))
+                   people_by_status=summary.by_status(rows, "people"))
 
 
 def register(server: Flask) -> None:

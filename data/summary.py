@@ -14,20 +14,12 @@ def firm_statuses(statuses: list[dict]) -> set[str]:
     return {s["code"] for s in statuses if "firm" in s["applies_to"] and "home" not in s["applies_to"]}
 
 
-def by_status(rows: list[dict]) -> dict[str, int]:
-    """Units by status."""
-    counts: dict[str, int] = {}
+def by_status(rows: list[dict], measure: str = "units") -> dict[str, int]:
+    """Units (or people) by status."""
+    totals: dict[str, int] = {}
     for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + row["units"]
-    return counts
-
-
-def people_by_status(rows: list[dict]) -> dict[str, int]:
-    """People (head count) by status."""
-    people: dict[str, int] = {}
-    for row in rows:
-        people[row["status"]] = people.get(row["status"], 0) + row["people"]
-    return people
+        totals[row["status"]] = totals.get(row["status"], 0) + row[measure]
+    return totals
 
 
 def kpis(rows: list[dict], statuses: list[dict]) -> dict:

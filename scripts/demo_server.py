@@ -33,11 +33,6 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def engine(self):
-        """The served app's engine."""
-        with self.app.server.app_context():
-            return engine()
-
     def stop(self) -> None:
         """Stop serving."""
         self.server.shutdown()
@@ -50,17 +45,26 @@ class DemoServer(AppServer):
         app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'demo.db'}", "SECRET_KEY": secrets.token_hex(16)})
         with app.server.app_context():
             create_demo(engine(), today=local_today(app.server.config))
-            with writing(engine()) as conn:
-                create_user(conn, USERNAME, PASSWORD, "admin")
+        add_administrator(app)
         super().__init__(app)
+
+
+def add_administrator(app) -> None:
+    """Add the administrator that screenshots and benchmarks sign in as (USERNAME, PASSWORD)."""
+    with app.server.app_context(), writing(engine()) as conn:
+        create_user(conn, USERNAME, PASSWORD, "admin")
 
 
 def signed_in_chrome(base_url: str, username: str = USERNAME, password: str = PASSWORD) -> webdriver.Chrome:
     """A headless Chromium that has signed in through the form."""
     driver = webdriver.Chrome(options=chrome_options())
-    driver.get(f"{base_url}/login")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "navbar"))
+    try:
+        driver.get(f"{base_url}/login")
+        driver.find_element(By.ID, "username").send_keys(username)
+        driver.find_element(By.ID, "password").send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "navbar"))
+    except BaseException:
+        driver.quit()
+        raise
     return driver

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 
 import requests
@@ -14,14 +15,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, seconds: float = 60) -> None:
-    """Wait until a URL answers 200."""
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    """Wait until a URL that a process serves answers 200; fail at once if the process ends."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
+    while not _answers(url):
+        if process.poll() is not None:
+            raise RuntimeError(f"the server of {url} ended (exit code {process.returncode})")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer within {seconds} s")
         time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def _answers(url: str) -> bool:
+    """True when a GET of the URL answers 200."""
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False

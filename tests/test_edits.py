@@ -105,6 +105,24 @@ def test_a_stale_edit_says_who_changed_what_since(demo_engine):
     assert (later["actor"], later["status_before"], later["status_after"], later["label"]) == ("wang", "healthy", "vacant", unit["label"])
 
 
+def test_a_mixed_batch_writes_history_in_edit_order_and_dates_only_new_statuses(demo_engine):
+    with writing(demo_engine) as conn:
+        ids = conn.execute(select(Unit.id).where(Unit.status == "healthy", Unit.use == "home").order_by(Unit.id.desc()).limit(3)).scalars()
+        homes = [queries.unit(conn, unit_id) for unit_id in ids]
+        at = dt.datetime(2020, 3, 2, 10)
+        edits = [UnitEdit(homes[0]["id"], {"status": "vacant"}), UnitEdit(homes[1]["id"], {"note": "called"}),
+                 UnitEdit(homes[2]["id"], {"note": "knocked", "head_count": 7})]
+        assert apply_edits(conn, edits, ChangeContext(actor=SYSTEM, at=at)) == [edit.unit_id for edit in edits]
+        after = [queries.unit(conn, home["id"]) for home in homes]
+        rows = conn.execute(select(UnitChange.unit_id, UnitChange.unit_version, UnitChange.data_after)
+                            .where(UnitChange.changed_at == at).order_by(UnitChange.id)).all()
+    assert [row.unit_id for row in rows] == [home["id"] for home in homes]
+    assert [row.unit_version for row in rows] == [u["version"] for u in after] == [h["version"] + 1 for h in homes]
+    assert [row.data_after for row in rows] == [{"status": "vacant"}, {"note": "called"}, {"note": "knocked", "head_count": 7}]
+    assert [u["status_since"] == at for u in after] == [True, False, False]
+    assert (after[0]["status"], after[1]["note"], after[2]["head_count"], after[2]["status"]) == ("vacant", "called", 7, "healthy")
+
+
 def test_invalid_values_in_a_batch_change_nothing(demo_engine):
     with writing(demo_engine) as conn:
         home = unit_where(conn, status="healthy", use="home")
