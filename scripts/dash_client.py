@@ -17,8 +17,7 @@ def post_callback(client, outputs: list[tuple], inputs: list[tuple], state: list
     output = (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..") if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}"
     body = {"output": output, "outputs": output_ids if len(outputs) > 1 else output_ids[0],
             "inputs": props(inputs), "state": props(state), "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
-    return client.post("/_dash-update-component", data=json.dumps(body),
-                       headers={"Content-Type": "application/json", **(headers or {})})
+    return post_json(client, body, **(headers or {}))
 
 
 def open_page(client, path: str, search: str = ""):
