@@ -53,15 +53,27 @@
       '</span><span class="cell-code" aria-hidden="true">' + (due[c[0]] ? "! " : "") + esc(status.text) + "</span></button>";
   }
 
-  function gridHtml(p, selected, scope) {
+  /* An entrance's name: for editors, a button that selects its units. */
+  function entranceHead(entrance, i, editable) {
+    var name = editable ? '<button type="button" class="pick-entrance" data-entrance="' + i + '" title="Select this entrance">' +
+      esc(entrance.name) + "</button>" : esc(entrance.name);
+    return '<th scope="colgroup" colspan="' + entrance.width + '" class="entrance-head">' + name + "</th>";
+  }
+
+  /* A floor's label: for editors, a button that selects its units. */
+  function floorHead(label, editable) {
+    var text = editable ? '<button type="button" class="pick-floor" title="Select this floor">' + esc(label) + "</button>" : esc(label);
+    return '<th scope="row" class="floor-label">' + text + "</th>";
+  }
+
+  function gridHtml(p, selected, scope, editable) {
     var cols = columnStarts(p.entrances), matrix = p.rows.map(function () { return new Array(cols.total); });
     var due = {}, changed = {};
     (p.due || []).forEach(function (offset) { due[offset] = true; });
     (p.changed || []).forEach(function (offset) { changed[offset] = true; });
     p.cells.forEach(function (c) { matrix[c[1]][cols.starts[c[2]] + c[3]] = c; });
     var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e, i) {
-      return '<th scope="colgroup" colspan="' + e.width + '" class="entrance-head"><button type="button" class="pick-entrance" ' +
-        'data-entrance="' + i + '" title="Select this entrance">' + esc(e.name) + "</button></th>";
+      return entranceHead(e, i, editable);
     }).join("") + "</tr></thead>";
     var body = matrix.map(function (row, r) {
       var tds = "";
@@ -69,8 +81,7 @@
         var edge = cols.starts.indexOf(x) > 0 ? " entrance-start" : "";
         tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected, due, changed) + "</td>" : '<td class="empty' + edge + '"></td>';
       }
-      return '<tr><th scope="row" class="floor-label"><button type="button" class="pick-floor" title="Select this floor">' +
-        esc(p.rows[r]) + "</button></th>" + tds + "</tr>";
+      return "<tr>" + floorHead(p.rows[r], editable) + tds + "</tr>";
     }).join("");
     return "<style>" + statusStyles(scope, p.statuses) + '</style><table class="unit-grid" role="grid" aria-label="' +
       esc(p.name + ": units by floor and entrance") + '">' + head + "<tbody>" + body + "</tbody></table>";
@@ -86,7 +97,7 @@
     var host = document.getElementById(hostId);
     if (!payload || !host) { return ""; }
     var started = performance.now();
-    host.innerHTML = gridHtml(payload, selected, hostId);
+    host.innerHTML = gridHtml(payload, selected, hostId, host.dataset.editable === "true");
     var grid = host.querySelector(".unit-grid");
     (selection || []).forEach(function (pick) {
       var cell = grid.querySelector('.cell[data-unit="' + Number(pick[0]) + '"]');
@@ -161,8 +172,19 @@
     return null;
   }
 
-  /* Bulk selection: Ctrl-click, Shift-click, a floor, an entrance, a dragged rectangle, Space; Escape clears. */
+  /* Bulk selection, for editors only: Ctrl-click, Shift-click, a floor, an entrance, a dragged rectangle, Space;
+     Escape clears it from anywhere on the page. */
   var anchor = null, dragFrom = null;
+
+  function editable(grid) {
+    return grid.parentElement.dataset.editable === "true";
+  }
+
+  /* The cell an event happened on, when that grid lets the user select. */
+  function pickableCell(event) {
+    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    return cell && editable(cell.closest(".unit-grid")) ? cell : null;
+  }
 
   function publish(grid) {
     var picks = Array.prototype.map.call(grid.querySelectorAll(".cell.picked"), function (cell) {
@@ -205,12 +227,12 @@
   }
 
   function onCellClick(cell, event) {
-    var grid = cell.closest(".unit-grid");
-    if (event.ctrlKey || event.metaKey) {
+    var grid = cell.closest(".unit-grid"), picking = editable(grid);
+    if (picking && (event.ctrlKey || event.metaKey)) {
       cell.classList.toggle("picked");
       anchor = cell;
       publish(grid);
-    } else if (event.shiftKey && anchor && grid.contains(anchor)) {
+    } else if (picking && event.shiftKey && anchor && grid.contains(anchor)) {
       pickRectangle(grid, anchor, cell);
       publish(grid);
     } else {
@@ -226,8 +248,7 @@
   });
 
   document.addEventListener("mousedown", function (event) {
-    var cell = event.button === 0 && !event.shiftKey && event.target.closest && event.target.closest(".unit-grid .cell");
-    dragFrom = cell || null;
+    dragFrom = event.button === 0 && !event.shiftKey ? pickableCell(event) : null;
   });
 
   document.addEventListener("mouseup", function (event) {
@@ -240,7 +261,7 @@
   });
 
   document.addEventListener("keyup", function (event) {
-    var cell = event.target.closest && event.target.closest(".unit-grid .cell");
+    var cell = pickableCell(event);
     if (cell && event.key === " ") {
       event.preventDefault();
       cell.classList.toggle("picked");
@@ -259,10 +280,28 @@
     return [count + " unit" + (count === 1 ? "" : "s") + " selected", count ? "bulk-dock" : "bulk-dock d-none"];
   }
 
+  /* The bulk bar's date fields, shown only for a status that the catalogue dates (the wrapper's data-dated). */
+  /* A part of the bulk bar shown only for the statuses it lists (the dates of a dated status, clearing a vacant unit). */
+  function showFor(status, wrapperId) {
+    var wrapper = document.getElementById(wrapperId), codes = JSON.parse(wrapper.dataset.statuses || "[]");
+    wrapper.classList.toggle("d-none", codes.indexOf(status) < 0);
+    return wrapper.className;
+  }
+
+  /* Escape handled on the way (an open list, a dialog) is theirs; anywhere else it clears every selection. */
+  function onEscape(event) {
+    if (event.defaultPrevented || (event.target.closest && event.target.closest('dialog, [role="dialog"], [aria-modal="true"]'))) {
+      return;
+    }
+    document.querySelectorAll(".unit-grid").forEach(function (grid) {
+      if (grid.querySelector(".cell.picked")) { clearPicks(grid); publish(grid); }
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     var cell = event.target.closest && event.target.closest(".unit-grid .cell");
-    if (cell && event.key === " ") { event.preventDefault(); return; }
-    if (cell && event.key === "Escape") { clearPicks(cell.closest(".unit-grid")); publish(cell.closest(".unit-grid")); return; }
+    if (event.key === "Escape") { onEscape(event); return; }
+    if (event.key === " " && pickableCell(event)) { event.preventDefault(); return; }
     if (!cell || !(event.key in MOVES || event.key === "Home" || event.key === "End")) { return; }
     var target = nextCell(cell.closest(".unit-grid"), cell, event);
     event.preventDefault();
@@ -273,5 +312,6 @@
   });
 
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.unitGrid = {render: render, highlight: highlight, clearSelection: clearSelection, bulkBar: bulkBar};
+  window.dash_clientside.unitGrid = {render: render, highlight: highlight, clearSelection: clearSelection, bulkBar: bulkBar,
+    showFor: showFor};
 })();

@@ -17,8 +17,8 @@ from data.models import Unit
 from layouts import grid
 
 TOP_AREA = 1
-# The question the area figures and the API answer (units and people by status), asked of the units themselves.
-PLAIN_GROUP_BY = "SELECT status, count(*) AS units, sum(head_count) AS people FROM units GROUP BY status"
+# The question the area figures and the API answer (units, residents and staff by status), asked of the units themselves.
+PLAIN_GROUP_BY = "SELECT status, count(*) AS units, sum(residents) AS residents, sum(staff) AS staff FROM units GROUP BY status"
 
 
 def tower_with_history(engine: Engine, area_id: int) -> int:
@@ -27,10 +27,10 @@ def tower_with_history(engine: Engine, area_id: int) -> int:
     with engine.connect() as conn:
         unit_ids = conn.execute(select(Unit.id).where(Unit.building_id == tower)).scalars().all()
     month_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=30)
-    for status, at in (("vacant", month_ago), ("healthy", None)):
+    for values, at in (({"status": "vacant", "residents": 0}, month_ago), ({"status": "healthy", "residents": 2}, None)):
         with writing(engine) as conn:
             context = ChangeContext(actor=SYSTEM, source="import", **({"at": at} if at else {}))
-            apply_edits(conn, [UnitEdit(unit_id, {"status": status}) for unit_id in unit_ids], context)
+            apply_edits(conn, [UnitEdit(unit_id, values) for unit_id in unit_ids], context)
     return tower
 
 

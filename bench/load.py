@@ -1,13 +1,18 @@
 """Load test of the production setup: `python -m bench.load [--backend postgresql|sqlite] [--seconds S] [--ramp 10,20]`.
 
 Starts `gunicorn dashboard.wsgi:server` (4 sync workers) on a throwaway PostgreSQL database (default) or a temporary
-SQLite file holding the demo. 20 staff keep one building of the first workstation true (open a unit's panel, save it
-with the version the panel gave them) while 20 leaders read their sub-district's page and sometimes a building's.
-Afterwards the database must show every counted save and no other: a unit's final version is its version before plus
-its saves, and as many history rows were added as saves. Prints latencies per request kind against the goals (no
-errors, no lost updates, p95 under 300 ms) and who used the CPU meanwhile (gunicorn, PostgreSQL, this driver, other
-work on the machine). `--ramp 10,20,40,80` runs staff only, at each number of writers in turn, one row per level;
-`--think MIN MAX` shortens the pauses to reach a limit with fewer users.
+SQLite file holding the demo. 20 staff keep one building of the first workstation true while 20 leaders read their
+sub-district's page and sometimes a building's. Each staff member owns some (unit, field) pairs of the building's units
+(note, occupant, residents, staff, phone), never a pair another owns, so colleagues keep saving other fields of the same
+units: a staff member opens one of its units, changes its field, and saves the whole form at the version the panel gave
+it, often stale by then, which the server must merge. Afterwards the database must show every acknowledged save (its
+answer carried the refreshed grid) and nothing else: each field holds the last value acknowledged for it (or, never
+saved, its value before), each unit's version grew by its saves, and as many history rows were added as saves. A
+conflict cannot be right when no two staff write the same field of a unit: it is a failure. Prints latencies per
+request kind against the goals (no errors, no conflicts, no lost updates, p95 under 300 ms) and who used the CPU
+meanwhile (gunicorn, PostgreSQL, this driver, other work on the machine). `--ramp 10,20,40,80` runs staff only, at each
+number of writers in turn, one row per level; `--think MIN MAX` shortens the pauses to reach a limit with fewer users;
+`--units N` shares only N units of the building, for more saves at a stale version.
 
 The server trusts one proxy (TRUSTED_PROXIES=1) and each simulated user sends its own X-Forwarded-For address, as
 behind production's reverse proxy: the per-address sign-in limit then applies per user, not to the whole driver.
@@ -41,7 +46,8 @@ from dashboard import ids
 from data.accounts import create_user
 from data.db import make_engine, upgrade
 from data.demo import create_demo, first_area
-from data.models import Area, Building, Unit, UnitChange
+from data.models import Area, Building, Status, Unit, UnitChange, UnitUse
+from data.validation import COUNT_FIELDS, OCCUPANT_FIELDS
 from scripts.dash_client import callback_request, walk
 from scripts.net import free_port, wait_until_up
 
@@ -54,18 +60,24 @@ MAX_TURNS = 100_000
 SIGN_IN, OPEN_UNIT, SAVE, AREA_PAGE, BUILDING_PAGE = "sign-in", "open unit", "save", "area page", "building page"
 KINDS = (SIGN_IN, OPEN_UNIT, SAVE, AREA_PAGE, BUILDING_PAGE)
 BUILDING_SHARE = 0.25
-STATUS_PAIRS = {"home": ("healthy", "vacant"), "mixed": ("healthy", "vacant"), "firm": ("reopened", "not_reopened")}
+SHARED_FIELDS = ("note", "occupant_name", "residents", "staff", "contact_phone")
+# New head counts are drawn from 1 to this, so a count is shared only on units whose use allows that many.
+COUNT_TOPS = {"residents": 9, "staff": 999}
+VALUE_TRIES = 100
+WRONG_SHOWN = 10
 FORM_IDS = {ids.edit_field(name): name for name in ids.EDIT_FIELDS}
 SERVER_TROUBLE = {"database is locked": "database is locked", "tracebacks": "Traceback", "worker timeouts": "WORKER TIMEOUT"}
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """What the load works on: the database, the building the staff keep, the sub-district the leaders read."""
+    """What the load works on: the database, the building the staff keep and the (unit, field) pairs they share out,
+    the sub-district the leaders read."""
 
     url: str
     building_id: int
-    unit_ids: list[int]
+    units: int
+    pairs: list[tuple[int, str]]
     subdistrict_id: int
     buildings: list[int]
     staff: list[tuple[str, str]]
@@ -113,19 +125,40 @@ class Server:
     database_pid: int | None
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The building as the database holds it: each unit's version and editable fields, and its history rows."""
+
+    versions: dict[int, int]
+    values: dict[int, dict]
+    history_rows: int
+
+
 @dataclass
 class Tally:
-    """What one user recorded: every request, successful saves by unit, the first few error answers, driver faults."""
+    """What one user recorded: every request, acknowledged saves by unit, the last value acknowledged for each (unit,
+    field), how many saves were made at a stale version, the first few error answers, driver faults."""
 
     records: list[Record] = field(default_factory=list)
     saves: Counter = field(default_factory=Counter)
+    acked: dict[tuple[int, str], object] = field(default_factory=dict)
+    stale: int = 0
     samples: list[str] = field(default_factory=list)
     faults: int = 0
 
+    def acknowledge(self, unit_id: int, name: str, value, seen: int, answered: int | None) -> None:
+        """Count an acknowledged save: the value its field must keep, and whether colleagues saved the unit between the
+        version the panel gave and the one its answer shows."""
+        self.saves[unit_id] += 1
+        self.acked[(unit_id, name)] = value
+        self.stale += answered is not None and answered > seen + 1
+
     def merge(self, other: Tally) -> None:
-        """Add another user's tally to this one."""
+        """Add another user's tally to this one (users own disjoint fields, so acknowledged values never collide)."""
         self.records += other.records
         self.saves.update(other.saves)
+        self.acked.update(other.acked)
+        self.stale += other.stale
         self.samples += other.samples[:max(0, 12 - len(self.samples))]
         self.faults += other.faults
 
@@ -133,8 +166,9 @@ class Tally:
 # --- the database and the server -------------------------------------------------------------------------------------
 
 
-def seed(url: str, staff: int, leaders: int) -> Scenario:
-    """Migrate, fill with the demo, and add staff of the first building's workstation and leaders of its sub-district."""
+def seed(url: str, staff: int, leaders: int, units: int | None = None) -> Scenario:
+    """Migrate, fill with the demo, and add staff of the first building's workstation and leaders of its sub-district;
+    the staff share `units` units of that building (all by default)."""
     engine = make_engine(url)
     upgrade(engine)
     create_demo(engine)
@@ -142,13 +176,49 @@ def seed(url: str, staff: int, leaders: int) -> Scenario:
         subdistrict = first_area(conn, "subdistrict")
         building = conn.execute(select(Building.id, Building.area_id).order_by(Building.id).limit(1)
                                 .where(Building.area_id == first_area(conn, "workstation"))).one()
+        shared = spread(_units_of(conn, building.id), units)
         scenario = Scenario(
-            url, building.id, conn.execute(select(Unit.id).where(Unit.building_id == building.id)).scalars().all(),
-            subdistrict, _buildings_under(conn, subdistrict),
+            url, building.id, len(shared), shared_pairs(shared), subdistrict, _buildings_under(conn, subdistrict),
             _accounts(conn, "staff", staff, [building.area_id]), _accounts(conn, "leader", leaders, [subdistrict]),
         )
     engine.dispose()
     return scenario
+
+
+def _units_of(conn, building_id: int) -> list[dict]:
+    """A building's units by id, each with whether its status is unoccupied and the head counts its use allows."""
+    query = (select(Unit.id, Status.unoccupied, UnitUse.max_residents, UnitUse.max_staff)
+             .join(Status, Status.code == Unit.status).join(UnitUse, UnitUse.code == Unit.use)
+             .where(Unit.building_id == building_id).order_by(Unit.id))
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def spread(units: list, count: int | None) -> list:
+    """`count` items spread evenly over a list (all of them when None or too many)."""
+    if count is None or count >= len(units):
+        return units
+    return units[::len(units) // count][:count]
+
+
+def shared_pairs(units: list[dict]) -> list[tuple[int, str]]:
+    """Every (unit, field) pair the staff may change on its own, unit by unit, so that neighbours in the list share units."""
+    return [(unit["id"], name) for unit in units for name in SHARED_FIELDS if _accepts(unit, name)]
+
+
+def _accepts(unit: dict, name: str) -> bool:
+    """Whether a unit takes any value the load writes in this field, whatever its other fields: nobody goes into an
+    unoccupied unit, and a head count only goes where the unit's use allows it."""
+    if name in OCCUPANT_FIELDS and unit["unoccupied"]:
+        return False
+    return name not in COUNT_TOPS or unit[COUNT_FIELDS[name]] >= COUNT_TOPS[name]
+
+
+def deal(pairs: list[tuple[int, str]], staff: int) -> list[list[tuple[int, str]]]:
+    """The pairs dealt round to the staff: each pair to exactly one of them, neighbours (the same unit) to different ones."""
+    hands = [pairs[n::staff] for n in range(staff)]
+    if not all(hands):
+        raise SystemExit(f"{staff} staff but only {len(pairs)} (unit, field) pairs to share: fewer staff or more --units")
+    return hands
 
 
 def _buildings_under(conn, area_id: int) -> list[int]:
@@ -233,15 +303,17 @@ def server_trouble(log: Path, offset: int = 0) -> dict[str, int]:
     return {name: text.count(needle) for name, needle in SERVER_TROUBLE.items()}
 
 
-def unit_state(url: str, building_id: int) -> tuple[dict[int, int], int]:
-    """Versions of the building's units and the number of its history rows, read directly from the database."""
+def snapshot(url: str, building_id: int) -> Snapshot:
+    """The building's units and history rows, read directly from the database."""
     engine = make_engine(url)
+    columns = [getattr(Unit, name) for name in ids.EDIT_FIELDS]
     with engine.connect() as conn:
-        versions = dict(conn.execute(select(Unit.id, Unit.version).where(Unit.building_id == building_id)).all())
+        units = conn.execute(select(Unit.id, Unit.version, *columns).where(Unit.building_id == building_id)).all()
         rows = conn.execute(select(func.count()).select_from(UnitChange)
                             .where(UnitChange.building_id == building_id)).scalar_one()
     engine.dispose()
-    return versions, rows
+    return Snapshot({unit.id: unit.version for unit in units},
+                    {unit.id: {name: getattr(unit, name) for name in ids.EDIT_FIELDS} for unit in units}, rows)
 
 
 # --- one simulated user ----------------------------------------------------------------------------------------------
@@ -266,23 +338,53 @@ def form_state(panel) -> dict:
     return found
 
 
-def edited(form: dict, note: str) -> dict:
-    """The form as Save sends it, with the status toggled between two that fit the unit's use and a new note."""
+def edited(form: dict, name: str, value) -> dict:
+    """The whole form as Save sends it: every field as the panel showed it, but one field set to a new value."""
     values = {f"{component}.value": form.get(component) for component in FORM_IDS}
-    status_field = f"{ids.edit_field('status')}.value"
-    pair = STATUS_PAIRS[form[ids.edit_field("use")]]
-    values[status_field] = pair[1] if values[status_field] == pair[0] else pair[0]
-    values[f"{ids.edit_field('note')}.value"] = note
+    values[f"{ids.edit_field(name)}.value"] = value
     return values
 
 
+def new_value(name: str, shown, rng: random.Random, token: str) -> tuple:
+    """A value for a field other than the one shown: as a person types it and as the database stores it."""
+    return next(value for value in (_typed(name, rng, token) for _ in range(VALUE_TRIES)) if value[1] != shown)
+
+
+def _typed(name: str, rng: random.Random, token: str) -> tuple:
+    """A random value of a field as typed and as stored: a phone with spaces is stored without them."""
+    if name in COUNT_TOPS:
+        number = rng.randint(1, COUNT_TOPS[name])
+        return number, number
+    if name == "contact_phone":
+        digits = f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}"
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}", digits
+    return f"{name} {token}", f"{name} {token}"
+
+
 def _save_outcome(response: requests.Response) -> str:
-    """Saved, refused as stale (a conflict: someone saved first), or anything else (an error)."""
-    if response.status_code != 200:
+    """Saved (the answer carries the refreshed grid), refused as a conflict (the form asks to choose on some fields),
+    or anything else (an error)."""
+    answer = _answer(response)
+    if answer is None:
         return "error"
-    if b'"Saved."' in response.content:
+    if ids.GRID_DATA in answer:
         return "ok"
-    return "conflict" if b"Someone saved this unit" in response.content else "error"
+    return "conflict" if _answer_seen(answer).get("conflicts") else "error"
+
+
+def _answer(response: requests.Response) -> dict | None:
+    """The outputs of a callback's 200 answer, by component id; None for any other answer."""
+    try:
+        answer = response.json()["response"] if response.status_code == 200 else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _answer_seen(answer: dict) -> dict:
+    """The version store (unit, version, conflicts) of the unit panel an answer carries; empty without one."""
+    panel = answer.get(ids.UNIT_PANEL)
+    return form_state(panel.get("children") if isinstance(panel, dict) else None).get(ids.EDIT_SEEN) or {}
 
 
 def _has(marker: bytes):
@@ -293,14 +395,15 @@ def _has(marker: bytes):
 class User:
     """One simulated user: one requests session, signed in as one account, recording every request it makes."""
 
-    def __init__(self, base: str, account: tuple[str, str], address: str, seed: int):
-        self.base, self.account, self.tally = base, account, Tally()
+    def __init__(self, base: str, account: tuple[str, str], address: str, seed: int, owned=()):
+        self.base, self.account, self.tally, self.owned = base, account, Tally(), list(owned)
         self.session = requests.Session()
         self.session.headers.update({"Origin": base, "X-Forwarded-For": address})
         self.random, self.callbacks, self.clicks = random.Random(seed), {}, 0
 
-    def request(self, kind: str, method: str, path: str, outcome, **kwargs) -> requests.Response | None:
-        """Send one request, timed, and record it with the outcome rule's verdict (no answer is an error)."""
+    def request(self, kind: str, method: str, path: str, outcome, **kwargs) -> tuple[requests.Response | None, str]:
+        """Send one request, timed, and record it with the outcome rule's verdict (no answer is an error); returns the
+        answer and the verdict."""
         started = time.monotonic()
         try:
             response = self.session.request(method, self.base + path, timeout=TIMEOUT_S, **kwargs)
@@ -312,21 +415,21 @@ class User:
             if verdict == "error":
                 self.note_error(kind, f"{response.status_code} {response.text[:200]!r}")
         self.tally.records.append(Record(kind, started, (time.monotonic() - started) * 1000, verdict))
-        return response
+        return response, verdict
 
     def sign_in(self) -> bool:
         """POST the sign-in form (a 302 is success), then load the callback list as the browser does."""
         name, password = self.account
-        signed = self.request(SIGN_IN, "POST", "/login", lambda r: "ok" if r.status_code == 302 else "error",
-                              data={"username": name, "password": password, "next": "/"}, allow_redirects=False)
-        if signed is None or signed.status_code != 302:
+        _signed, verdict = self.request(SIGN_IN, "POST", "/login", lambda r: "ok" if r.status_code == 302 else "error",
+                                        data={"username": name, "password": password, "next": "/"}, allow_redirects=False)
+        if verdict != "ok":
             return False
         dependencies = self.session.get(f"{self.base}/_dash-dependencies", timeout=TIMEOUT_S)
         self.callbacks = server_callbacks(dependencies.json()) if dependencies.status_code == 200 else {}
         return len(self.callbacks) == 3
 
-    def callback(self, kind: str, first_input: str, values: dict, outcome) -> requests.Response | None:
-        """POST one server callback with values by 'id.property'."""
+    def callback(self, kind: str, first_input: str, values: dict, outcome) -> tuple[requests.Response | None, str]:
+        """POST one server callback with values by 'id.property'; returns the answer and the verdict."""
         entry = self.callbacks[first_input]
         return self.request(kind, "POST", "/_dash-update-component", outcome,
                             json=callback_request(entry["output"], entry, lambda i, p: values.get(f"{i}.{p}")))
@@ -339,18 +442,19 @@ class User:
     def open_unit(self, unit_id: int, building_id: int) -> dict | None:
         """The unit panel for a clicked unit; returns its edit form (values and seen version), or None."""
         values = {f"{ids.SELECTED_UNIT}.data": unit_id, f"{ids.BUILDING_ID}.data": building_id}
-        response = self.callback(OPEN_UNIT, ids.SELECTED_UNIT, values, _has(b'"edit-seen"'))
-        if response is None or response.status_code != 200 or b'"edit-seen"' not in response.content:
+        response, verdict = self.callback(OPEN_UNIT, ids.SELECTED_UNIT, values, _has(b'"edit-seen"'))
+        if verdict != "ok":
             return None
         return form_state(response.json()["response"][ids.UNIT_PANEL]["children"])
 
-    def save(self, form: dict, building_id: int, note: str) -> str | None:
-        """Press Save on a unit's form with the status toggled; returns the outcome."""
+    def save(self, form: dict, building_id: int, name: str, value) -> tuple[str, int | None]:
+        """Press Save on a unit's whole form with one field changed; returns the outcome and, when saved, the version
+        that the answer's refreshed panel shows."""
         self.clicks += 1
         values = {f"{ids.EDIT_SAVE}.n_clicks": self.clicks, f"{ids.EDIT_SEEN}.data": form[ids.EDIT_SEEN],
-                  f"{ids.BUILDING_ID}.data": building_id, **edited(form, note)}
-        response = self.callback(SAVE, ids.EDIT_SAVE, values, _save_outcome)
-        return None if response is None else _save_outcome(response)
+                  f"{ids.BUILDING_ID}.data": building_id, **edited(form, name, value)}
+        response, verdict = self.callback(SAVE, ids.EDIT_SAVE, values, _save_outcome)
+        return verdict, _answer_seen(_answer(response)).get("version") if verdict == "ok" else None
 
     def think(self, think: tuple[float, float], window: Window) -> bool:
         """Pause like a person (never past the deadline); False once the window has closed."""
@@ -367,13 +471,16 @@ class User:
 
 
 def staff_turn(user: User, scenario: Scenario, think: tuple[float, float], window: Window, turn: int) -> None:
-    """Click a random unit of the building, read the form, think, and save it with the version the panel gave."""
-    unit_id = user.random.choice(scenario.unit_ids)
+    """Open the unit of one of the user's (unit, field) pairs, think, and save the form with that field changed, at
+    the version the panel gave (colleagues may have saved other fields of the unit meanwhile)."""
+    unit_id, name = user.random.choice(user.owned)
     form = user.open_unit(unit_id, scenario.building_id)
     if form is None or ids.EDIT_SEEN not in form or not user.think(think, window):
         return
-    if user.save(form, scenario.building_id, f"load test: {user.account[0]} turn {turn}") == "ok":
-        user.tally.saves[unit_id] += 1
+    typed, stored = new_value(name, form.get(ids.edit_field(name)), user.random, f"{user.account[0]} turn {turn}")
+    outcome, answered = user.save(form, scenario.building_id, name, typed)
+    if outcome == "ok":
+        user.tally.acknowledge(unit_id, name, stored, form[ids.EDIT_SEEN]["version"], answered)
 
 
 def leader_turn(user: User, scenario: Scenario, _think, _window, _turn: int) -> None:
@@ -409,7 +516,9 @@ def run_load(server: Server, scenario: Scenario, staff: int, leaders: int, secon
              think: tuple[float, float]) -> dict:
     """Run staff and leaders against the server for a window; returns everyone's tally, the window and its CPU time."""
     base, tally, window = server.base, Tally(), Window(seconds, lambda: cpu_seconds(server))
-    users = ([(User(base, scenario.staff[n], f"10.1.{n // 250}.{n % 250 + 1}", n), staff_turn) for n in range(staff)]
+    hands = deal(scenario.pairs, staff) if staff else []
+    users = ([(User(base, scenario.staff[n], f"10.1.{n // 250}.{n % 250 + 1}", n, hands[n]), staff_turn)
+              for n in range(staff)]
              + [(User(base, scenario.leaders[n], f"10.2.{n // 250}.{n % 250 + 1}", 10_000 + n), leader_turn)
                 for n in range(leaders)])
     barrier = threading.Barrier(len(users), action=window.open)
@@ -428,13 +537,13 @@ def run_load(server: Server, scenario: Scenario, staff: int, leaders: int, secon
 def measured(server: Server, scenario: Scenario, staff: int, leaders: int, seconds: float,
              think: tuple[float, float]) -> dict:
     """One run with the database checked before and after, CPU time used, and the server log's new lines scanned."""
-    before, rows_before = unit_state(scenario.url, scenario.building_id)
+    before = snapshot(scenario.url, scenario.building_id)
     offset, load = server.log.stat().st_size, os.getloadavg()[0]
     run = run_load(server, scenario, staff, leaders, seconds, think)
-    after, rows_after = unit_state(scenario.url, scenario.building_id)
+    after = snapshot(scenario.url, scenario.building_id)
     tally, start = run["tally"], run["window"].start
     return {**summary(tally.records, start, run["elapsed"]), "saves": sum(tally.saves.values()),
-            **lost_updates(before, after, tally.saves, rows_after - rows_before), "cpu_s": run["cpu_s"],
+            "stale_saves": tally.stale, **lost_updates(before, after, tally), "cpu_s": run["cpu_s"],
             "load_average_before": load, "server_log": server_trouble(server.log, offset), "driver_faults": tally.faults,
             "error_samples": tally.samples, "records": tally.records, "window_start": start}
 
@@ -442,13 +551,27 @@ def measured(server: Server, scenario: Scenario, staff: int, leaders: int, secon
 # --- figures ---------------------------------------------------------------------------------------------------------
 
 
-def lost_updates(before: dict[int, int], after: dict[int, int], saves: Counter, rows_added: int) -> dict:
-    """Units whose final version is not their version before plus the saves counted for them."""
-    expected = {unit: before[unit] + saves[unit] for unit in after}
-    wrong = {str(unit): {"expected": expected[unit], "found": found}
-             for unit, found in after.items() if found != expected[unit]}
-    return {"units_touched": sum(1 for unit in after if after[unit] != before[unit] or saves[unit]),
-            "lost_updates": len(wrong), "version_mismatches": wrong, "history_rows_added": rows_added}
+def lost_updates(before: Snapshot, after: Snapshot, tally: Tally) -> dict:
+    """What the database lost or added: field values other than the last acknowledged (or, never saved, the one
+    before), versions other than the version before plus the unit's saves, and the history rows added."""
+    wrong = wrong_values(before.values, after.values, tally.acked)
+    return {"fields_saved": len(tally.acked), "lost_values": len(wrong),
+            "wrong_values": dict(list(wrong.items())[:WRONG_SHOWN]),
+            "version_mismatches": wrong_versions(before.versions, after.versions, tally.saves),
+            "history_rows_added": after.history_rows - before.history_rows}
+
+
+def wrong_values(before: dict[int, dict], after: dict[int, dict], acked: dict[tuple[int, str], object]) -> dict:
+    """Each unit field whose value is not the last acknowledged for it, or, when none was, not its value before."""
+    return {f"{unit}.{name}": {"expected": acked.get((unit, name), before[unit][name]), "found": found}
+            for unit, fields in after.items() for name, found in fields.items()
+            if found != acked.get((unit, name), before[unit][name])}
+
+
+def wrong_versions(before: dict[int, int], after: dict[int, int], saves: Counter) -> dict:
+    """Units whose final version is not their version before plus the saves acknowledged for them."""
+    return {str(unit): {"expected": before[unit] + saves[unit], "found": found}
+            for unit, found in after.items() if found != before[unit] + saves[unit]}
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -478,13 +601,18 @@ def goals(result: dict) -> dict:
     errors = (sum(row["errors"] for row in result["kinds"].values()) + sum(result["server_log"].values())
               + result["driver_faults"])
     p95 = result["all"]["p95_ms"]
-    return {"no errors": errors == 0,
-            "no lost updates": result["lost_updates"] == 0 and result["history_rows_added"] == result["saves"],
+    return {"no errors": errors == 0, "no conflicts": result["all"]["conflicts"] == 0,
+            "no lost updates": lost(result) == 0 and result["history_rows_added"] == result["saves"],
             f"p95 < {GOAL_P95_MS} ms": p95 is not None and p95 < GOAL_P95_MS}
 
 
+def lost(result: dict) -> int:
+    """Unit fields and versions that do not show the acknowledged saves."""
+    return result["lost_values"] + len(result["version_mismatches"])
+
+
 def limit_reached(level: dict) -> bool:
-    """True when a ramp level misses a goal: p95 too slow, errors, lost updates, or a locked database."""
+    """True when a ramp level misses a goal: p95 too slow, errors, conflicts, lost updates, or a locked database."""
     return not all(level["goals"].values())
 
 
@@ -514,23 +642,27 @@ def render(result: dict, header: str) -> str:
     lines = [header, _row_line("kind", ("count", "req/s", "p50", "p95", "p99", "errors", "conflicts"))]
     rows = {**result["kinds"], "all (window)": result["all"]}
     lines += [_row_line(kind, _cells(row)) for kind, row in rows.items()]
-    lines += [f"saves counted {result['saves']}; units touched {result['units_touched']}; lost updates "
-              f"{result['lost_updates']}; history rows added {result['history_rows_added']}",
+    lines += [f"saves acknowledged {result['saves']} ({result['stale_saves']} at a stale version, merged) on "
+              f"{result['fields_saved']} unit fields; lost field values {result['lost_values']}; version mismatches "
+              f"{len(result['version_mismatches'])}; history rows added {result['history_rows_added']}",
               "server log: " + ", ".join(f"{name} {count}" for name, count in result["server_log"].items())
               + f"; driver faults {result['driver_faults']}",
               _cpu_line(result)]
     lines += [f"error sample: {sample}" for sample in result["error_samples"]]
+    lines += [f"wrong value: {name} expected {both['expected']!r}, found {both['found']!r}"
+              for name, both in result["wrong_values"].items()]
     return "\n".join(lines + _goal_lines(result["goals"]))
 
 
 def render_ramp(result: dict, header: str) -> str:
     """One row per level of writers, and the level where the goals are first missed."""
-    heads = ("req/s", "saves/s", "p50", "p95", "p99", "errors", "conflicts", "lost", "locked", "app cpu%", "other%", "goals")
+    heads = ("req/s", "saves/s", "stale", "p50", "p95", "p99", "errors", "conflicts", "lost", "locked", "app cpu%",
+             "other%", "goals")
     lines = [header, _row_line("writers", heads)]
     for level in result["levels"]:
         row = level["all"]
-        cells = (row["per_s"], round(level["saves"] / level["seconds"], 1), row["p50_ms"], row["p95_ms"], row["p99_ms"],
-                 sum(k["errors"] for k in level["kinds"].values()), row["conflicts"], level["lost_updates"],
+        cells = (row["per_s"], round(level["saves"] / level["seconds"], 1), level["stale_saves"], row["p50_ms"],
+                 row["p95_ms"], row["p99_ms"], sum(k["errors"] for k in level["kinds"].values()), row["conflicts"], lost(level),
                  level["server_log"]["database is locked"], *_cpu_shares(level), "MISSED" if limit_reached(level) else "ok")
         lines.append(_row_line(str(level["writers"]), cells))
     limit = result["limit_writers"]
@@ -592,11 +724,21 @@ def parser() -> argparse.ArgumentParser:
                          help="think time before each request, uniform in seconds (default 0.5 1.5)")
     command.add_argument("--staff", type=int, default=20, help="writers of the mixed load (default 20)")
     command.add_argument("--leaders", type=int, default=20, help="readers of the mixed load (default 20)")
-    command.add_argument("--ramp", type=lambda text: [int(n) for n in text.split(",")], metavar="N,N,...",
+    command.add_argument("--ramp", type=lambda text: [_positive(n) for n in text.split(",")], metavar="N,N,...",
                          help="staff only, at each of these numbers of writers in turn")
+    command.add_argument("--units", type=_positive, metavar="N",
+                         help="the staff share N units of the building, spread over it (default: all of its units)")
     command.add_argument("--records", type=Path, help="also write every request to this CSV file")
     command.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return command
+
+
+def _positive(text: str) -> int:
+    """A whole number above 0, from the command line."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -606,12 +748,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="units-load-") as folder, fresh_database(args.backend, Path(folder)) as (url, database_pid):
         if url is None:
             raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
-        scenario = seed(url, staff, leaders)
+        scenario = seed(url, staff, leaders, args.units)
         with gunicorn(url, Path(folder) / "gunicorn.log", database_pid) as server:
             result = (ramp if args.ramp else single)(server, scenario, args)
     if args.records:
         write_records(args.records, result.get("levels", [result]))
-    print(json.dumps(_public(result, args, scenario)) if args.json else _text(result, args, scenario))
+    print(json.dumps(_public(result, args, scenario), default=str) if args.json else _text(result, args, scenario))
     return 0 if all(result["goals"].values()) else 1
 
 
@@ -620,7 +762,8 @@ def _header(args: argparse.Namespace, scenario: Scenario) -> str:
     users = f"staff at {args.ramp} writers" if args.ramp else f"{args.staff} staff + {args.leaders} leaders"
     return (f"{args.backend}, gunicorn {WORKERS} sync workers, {users}, {args.seconds:g} s"
             f"{' each' if args.ramp else ''}, think {args.think[0]:g}-{args.think[1]:g} s; building "
-            f"{scenario.building_id} ({len(scenario.unit_ids)} units), area page /area/{scenario.subdistrict_id}")
+            f"{scenario.building_id} ({scenario.units} units shared as {len(scenario.pairs)} unit fields), area page "
+            f"/area/{scenario.subdistrict_id}")
 
 
 def _text(result: dict, args: argparse.Namespace, scenario: Scenario) -> str:

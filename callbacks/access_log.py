@@ -1,6 +1,7 @@
 """Access-log page glue: who saw whose personal data, for administrators."""
 from dashboard.auth import current_account
 from dashboard.extensions import engine
+from data import queries
 from data.access import authorize
 from data.accounts import access_log
 from layouts import access_log as layout
@@ -8,8 +9,10 @@ from layouts.common import not_allowed
 
 
 def page(**_query):
-    """The newest views of unmasked personal data."""
+    """The newest views of unmasked personal data, each unit with its building and entrance."""
     if not authorize(current_account(), "admin"):
         return not_allowed()
     with engine().connect() as conn:
-        return layout.page(access_log(conn))
+        rows = access_log(conn)
+        places = queries.unit_places(conn, list({row["unit_id"] for row in rows}))
+    return layout.page([{**row, **places[row["unit_id"]]} for row in rows])

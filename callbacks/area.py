@@ -4,7 +4,7 @@ import datetime as dt
 from dash import ClientsideFunction, Dash, Input
 from flask import current_app
 
-from callbacks.parse import parse_day, positive_int
+from callbacks.parse import BadAddress, positive_int, url_count, url_day
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
@@ -17,6 +17,7 @@ from layouts.common import message_page, not_allowed
 
 
 DEFAULT_WAIT_DAYS = 7
+MAX_WAIT_DAYS = 10_000
 TREND_DAYS = 90
 
 
@@ -27,11 +28,11 @@ def page(area_id=None, days=None, as_of=None, **_query):
         found = queries.area(conn, number) if number else None
         if found is None or not authorize(account, "view", {"area_path": found["path"]}):
             return message_page("Area not found", f"There is no area {area_id} that you may see.")
-        return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS, parse_day(as_of))
+        return area_page(conn, account, found, *address_values(days, as_of))
 
 
-def top_page(days=None, **_query):
-    """The page of the highest area the user covers (a leader's home)."""
+def top_page(days=None, as_of=None, **_query):
+    """The page of the highest area the user covers (a leader's home), with the same `?days=` and `?as_of=`."""
     account = current_account()
     if not authorize(account, "view"):
         return not_allowed()
@@ -39,11 +40,30 @@ def top_page(days=None, **_query):
         found = queries.top_area(conn, scope_paths(account))
         if found is None:
             return message_page("No area", "Your account covers no area yet.")
-        return area_page(conn, account, found, positive_int(days) or DEFAULT_WAIT_DAYS)
+        return area_page(conn, account, found, *address_values(days, as_of))
 
 
-def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, as_of: dt.date | None = None):
-    """Figures, trend, exceptions, child areas and buildings of an area, from maintained counts and daily deltas."""
+def address_values(days, as_of) -> tuple[int, dt.date | None, list[str]]:
+    """The waiting days and past day the address asks for; defaults instead of refused values, and why each was."""
+    refusals: list[str] = []
+    waited = _checked(lambda: url_count(days, "days", DEFAULT_WAIT_DAYS, MAX_WAIT_DAYS), DEFAULT_WAIT_DAYS, refusals)
+    day = _checked(lambda: url_day(as_of, "as_of", local_today(current_app.config)), None, refusals)
+    return waited, day, refusals
+
+
+def _checked(read, default, refusals: list[str]):
+    """What `read` makes of an address value, or the default, noting why, when the value is refused."""
+    try:
+        return read()
+    except BadAddress as bad:
+        refusals.append(str(bad))
+        return default
+
+
+def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, as_of: dt.date | None = None,
+              refusals: list[str] = ()):
+    """Figures, trend, exceptions, child areas and buildings of an area, from maintained counts and daily deltas;
+    `refusals` say which values of the address were not followed."""
     statuses, children = queries.statuses(conn), queries.child_areas(conn, found["id"])
     area_ids = [found["id"]] + [child["id"] for child in children]
     rollups, today = queries.area_rollups(conn, area_ids), local_today(current_app.config)
@@ -53,18 +73,18 @@ def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, 
     series = summary.counts_by_day(current[found["id"]], deltas[found["id"]], [start + dt.timedelta(days=n) for n in range(1, TREND_DAYS + 1)])
     if as_of:
         current = {a: summary.counts_by_day(current[a], deltas[a], [as_of])[as_of] for a in area_ids}
-        rollups = {a: [{"status": s, "use": "", "units": n, "people": 0} for s, n in current[a].items()] for a in area_ids}
+        rollups = {a: [{"status": s, "use": "", "units": n, "residents": 0, "staff": 0} for s, n in current[a].items()] for a in area_ids}
     buildings = queries.building_list(conn, scope=(found["path"],))
     figures = summary.kpis(rollups[found["id"]], statuses)
     if as_of:
-        figures["people"] = {}
+        figures["residents"], figures["people"] = {}, {}
     return layout.page(
         found, queries.area_trail(conn, found["id"]), visible_ancestors(account, found["path"]), statuses, figures,
         children, {child["id"]: current[child["id"]] for child in children},
         buildings, queries.status_counts(conn, [b["id"] for b in buildings]), queries.OVERVIEW_LIMIT,
         exceptions.exceptions(queries.area_exceptions(conn, found["path"], today, waited_days), waited_days,
                               queries.EXCEPTION_LIMIT),
-        layout.trend_figure(series, statuses), as_of,
+        layout.trend_figure(series, statuses), as_of, refusals,
     )
 
 

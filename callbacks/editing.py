@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
@@ -18,7 +18,8 @@ from data import queries
 from data.access import authorize
 from data.changes import ChangeContext, NotAllowed, StaleEdit, UndoRefused, UnitEdit, apply_edits, undo_batch
 from data.db import writing
-from data.validation import InvalidEdit
+from data.models import UnitChange
+from data.validation import OCCUPANT_FIELDS, InvalidEdit, bulk_values
 from layouts import edit_form
 from layouts.common import when
 
@@ -27,34 +28,52 @@ BUILDING_OUTPUTS = (Output(ids.GRID_DATA, "data", allow_duplicate=True), Output(
                     Output(ids.DUE_LIST, "children", allow_duplicate=True),
                     Output(ids.REVISION_SEEN, "data", allow_duplicate=True))
 MAX_BULK = 5_000
+COMMENT_LIMIT = UnitChange.comment.type.length
+CHOICES = ("theirs", "yours")
 UNCHANGED = (no_update,) * len(BUILDING_OUTPUTS)
 
 
-def save_unit(n_clicks, seen, building_id, *field_values):
-    """Save the edit form: on success the panel and the building are refreshed; otherwise the input stays."""
+def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_values):
+    """Save the fields this editor changed, merged with colleagues' changes since they opened the unit; on success the
+    panel and the building are refreshed; otherwise the form keeps their input over the unit's current values."""
     account, number = current_account(), positive_int(building_id)
-    unit_id, version = _seen(seen)
+    unit_id, version, shown = _seen(seen)
     if not n_clicks or number is None or unit_id is None:
         raise PreventUpdate
-    values = dict(zip(ids.EDIT_FIELDS, field_values))
+    values, choices = dict(zip(ids.EDIT_FIELDS, field_values)), _choices(choice_values, choice_ids)
     found = _visible_building(account, number)
+    undecided = [name for name in shown if choices.get(name) not in CHOICES]
+    if undecided:
+        state = edit_form.FormState(values, {name: "choose theirs or yours" for name in undecided}, version, shown)
+        return (_panel(account, unit_id, found, state), *UNCHANGED)
+    kept = {name: value for name, value in values.items() if choices.get(name) != "theirs"}
     try:
         with writing(engine()) as conn:
             if (queries.unit(conn, unit_id) or {}).get("building_id") != number:
                 raise NotAllowed([unit_id])
-            apply_edits(conn, [UnitEdit(unit_id, values, version)], _context(account))
+            apply_edits(conn, [UnitEdit(unit_id, kept, version, whole_form=True)], _context(account))
     except InvalidEdit as invalid:
-        return (_panel(account, unit_id, found, values, invalid.errors.get(unit_id, {}), seen_version=version), *UNCHANGED)
+        errors = invalid.errors.get(unit_id, {})
+        yours = {**invalid.yours.get(unit_id, {}), **{name: values[name] for name in errors if name in values}}
+        return (_panel(account, unit_id, found, edit_form.FormState(yours, errors)), *UNCHANGED)
     except StaleEdit as stale:
-        return (_panel(account, unit_id, found, values, notice=edit_form.conflict(stale.later),
-                       seen_version=stale.current[unit_id]), *UNCHANGED)
+        state = edit_form.FormState(stale.yours.get(unit_id, {}), conflicts=stale.conflicts.get(unit_id, {}))
+        return (_panel(account, unit_id, found, state, edit_form.conflict_notice(stale.later)), *UNCHANGED)
     except NotAllowed:
         return (_notice("You may not change this unit.", "danger"), *UNCHANGED)
     return (_panel(account, unit_id, found, notice=_notice("Saved.", "success")), *_building(account, found))
 
 
+def _choices(choice_values, choice_ids) -> dict[str, str]:
+    """The editor's choice (theirs or yours) for each conflicting field, from the choices' values and ids."""
+    if not isinstance(choice_values, list) or not isinstance(choice_ids, list):
+        return {}
+    return {i["field"]: v for i, v in zip(choice_ids, choice_values) if isinstance(i, dict) and isinstance(i.get("field"), str)}
+
+
 def undo(n_clicks, building_id):
-    """Undo the batch whose button was pressed, unless a unit of it changed since."""
+    """Undo the batch whose confirmation was accepted, unless a unit of it changed since; the answer shows above the
+    list of changes, where the button was."""
     account, number = current_account(), positive_int(building_id)
     batch = ctx.triggered_id["batch"] if isinstance(ctx.triggered_id, dict) else None
     if not any(n_clicks or []) or number is None or not isinstance(batch, str):
@@ -77,28 +96,29 @@ def undo(n_clicks, building_id):
     return (_notice(f"Undone: {len(changed)} unit(s) restored.", "success"), *_building(account, found))
 
 
-def apply_bulk(n_clicks, selection, building_id, status, comment, start, end):
-    """Set one status on every selected unit in one batch, or on none of them; the selection clears on success."""
+def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, clear_occupants=False):
+    """Set one status on every selected unit in one batch, or on none of them, writing only what the bar sets; the
+    selection clears on success and when a colleague's change refused it."""
     account, number, picks = current_account(), positive_int(building_id), _picks(selection)
     if not n_clicks or number is None or picks is None:
         raise PreventUpdate
-    if not picks or not status:
+    if not picks or not isinstance(status, str) or not status:
         return (_notice("Select units on the grid and choose a status first.", "secondary"), no_update, *UNCHANGED)
     found = _visible_building(account, number)
-    values = {"status": status, "quarantine_start": start, "quarantine_end": end}
-    context = _context(account, str(comment or "").strip()[:500] or None)
+    context = _context(account, str(comment or "").strip()[:COMMENT_LIMIT] or None)
     try:
         with writing(engine()) as conn:
             labels = queries.unit_labels(conn, [unit_id for unit_id, _ in picks], number)
             if len(labels) != len(picks):
                 raise NotAllowed([unit_id for unit_id, _ in picks if unit_id not in labels])
+            values = bulk_values(queries.catalogues(conn), status, start, end, clear_occupants is True)
             apply_edits(conn, [UnitEdit(unit_id, values, version) for unit_id, version in picks], context)
     except InvalidEdit as invalid:
         problems = "; ".join(f"{labels[u]}: {', '.join(e.values())}" for u, e in list(invalid.errors.items())[:8])
         return (_notice(f"Nothing applied. {problems}", "danger"), no_update, *UNCHANGED)
     except StaleEdit as stale:
         later = ", ".join(sorted({f"{c['label']} ({c['actor']})" for c in stale.later}))
-        return (_notice(f"Nothing applied: changed since you selected them: {later}. Select again.", "warning"), no_update, *UNCHANGED)
+        return (_notice(f"Nothing applied: changed since you selected them: {later}. Select again.", "warning"), [], *UNCHANGED)
     except NotAllowed:
         return (_notice("Nothing applied: you may not change some of these units.", "danger"), no_update, *UNCHANGED)
     return (_notice(f"Applied to {len(picks)} unit(s).", "success"), [], *_building(account, found))
@@ -116,12 +136,12 @@ def confirm_due(n_clicks, building_id):
     try:
         with writing(engine()) as conn:
             unit = queries.unit(conn, unit_id) if unit_id else None
-            if unit is None or unit["building_id"] != number or not isinstance(version, int):
+            if unit is None or unit["building_id"] != number or not isinstance(version, int) or isinstance(version, bool):
                 raise NotAllowed([unit_id])
             follows = {s["code"]: s for s in queries.statuses(conn)}[unit["status"]]["expires_to"]
-            if unit["version"] != version:
-                raise StaleEdit([unit_id], queries.changes_since(conn, {unit_id: version}))
             if follows is None or unit["quarantine_end"] is None or unit["quarantine_end"] >= local_today(current_app.config):
+                if unit["version"] != version:
+                    raise StaleEdit([unit_id], [])
                 return (_notice(f"Not confirmed: the quarantine of {unit['label']} has not ended.", "warning"), *UNCHANGED)
             apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)],
                         _context(account, "quarantine ended"))
@@ -167,22 +187,26 @@ def _picks(selection) -> list[tuple[int, int]] | None:
     return picks if valid and len(picks) == len(selection) and len({u for u, _ in picks}) == len(picks) else None
 
 
-def _panel(account, unit_id: int, found: dict, values=None, errors=None, notice=None, seen_version=None):
-    """The unit panel, re-read from the database; after a refusal the form keeps the version the refusal was about."""
+def _panel(account, unit_id: int, found: dict, state=None, notice=None):
+    """The unit panel, re-read from the database; after a refusal the form holds the editor's input (`state`)."""
     with engine().connect() as conn:
-        return panel_for(conn, account, unit_id, found, queries.statuses(conn), values, errors, notice, seen_version)
+        return panel_for(conn, account, unit_id, found, queries.statuses(conn), state, notice)
 
 
-def _seen(seen) -> tuple[int | None, int | None]:
-    """The unit id and version the form was loaded with."""
-    if not isinstance(seen, dict) or isinstance(seen.get("version"), bool) or not isinstance(seen.get("version"), int):
-        return None, None
-    return positive_int(seen.get("unit")), seen["version"]
+def _seen(seen) -> tuple[int | None, int | None, dict]:
+    """The unit id and version the form was loaded with, and the conflicts it shows (fields both changed)."""
+    version = seen.get("version") if isinstance(seen, dict) else None
+    if isinstance(version, bool) or not isinstance(version, int):
+        return None, None, {}
+    shown = seen.get("conflicts")
+    shown = {k: v for k, v in shown.items() if k in ids.EDIT_FIELDS and isinstance(v, dict)} if isinstance(shown, dict) else {}
+    return positive_int(seen.get("unit")), version, shown
 
 
 def _context(account, comment: str | None = None) -> ChangeContext:
     """A manual change by the signed-in user, under a fresh request id, with an optional comment for the batch."""
-    return ChangeContext(actor=account, source="manual", request_id=str(uuid.uuid4()), comment=comment)
+    return ChangeContext(actor=account, source="manual", request_id=str(uuid.uuid4()), comment=comment,
+                         timezone=current_app.config["TIMEZONE"])
 
 
 def _notice(text: str, color: str) -> dbc.Alert:
@@ -195,13 +219,21 @@ def register(app: Dash) -> None:
     fields = [State(ids.edit_field(name), "value") for name in ids.EDIT_FIELDS]
     app.callback(Output(ids.UNIT_PANEL, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
                  Input(ids.EDIT_SAVE, "n_clicks"), State(ids.EDIT_SEEN, "data"), State(ids.BUILDING_ID, "data"),
+                 State(ids.ALL_CONFLICT_CHOICES, "value"), State(ids.ALL_CONFLICT_CHOICES, "id"),
                  *fields, prevent_initial_call=True)(save_unit)
-    app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
+    app.clientside_callback(ClientsideFunction("unitForm", "noteLeft"), Output(ids.EDIT_NOTE_LEFT, "children"),
+                            Input(ids.edit_field("note"), "value"), State(ids.EDIT_NOTE_LEFT, "data-limit"),
+                            prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("unitForm", "clearOccupant"),
+                            *[Output(ids.edit_field(name), "value", allow_duplicate=True) for name in OCCUPANT_FIELDS],
+                            Input(ids.EDIT_CLEAR_OCCUPANT, "n_clicks"), prevent_initial_call=True)
+    app.callback(Output(ids.UNDO_MESSAGE, "children"), *BUILDING_OUTPUTS,
                  Input(ids.ALL_UNDO_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(undo)
     app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), Output(ids.SELECTION, "data", allow_duplicate=True),
                  *BUILDING_OUTPUTS, Input(ids.BULK_APPLY, "n_clicks"), State(ids.SELECTION, "data"),
                  State(ids.BUILDING_ID, "data"), State(ids.BULK_STATUS, "value"), State(ids.BULK_COMMENT, "value"),
-                 State(ids.BULK_START, "value"), State(ids.BULK_END, "value"), prevent_initial_call=True)(apply_bulk)
+                 State(ids.BULK_START, "value"), State(ids.BULK_END, "value"), State(ids.BULK_CLEAR_OCCUPANTS, "value"),
+                 prevent_initial_call=True)(apply_bulk)
     app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
                  Input(ids.ALL_CONFIRM_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(confirm_due)
     app.callback(*BUILDING_OUTPUTS, Input(ids.REFRESH, "n_intervals"), State(ids.BUILDING_ID, "data"),

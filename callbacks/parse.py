@@ -2,22 +2,81 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+ID_TEXT = re.compile(r"[0-9]{1,10}")
+# Keys are 32-bit integers on PostgreSQL: a larger id names nothing (and would make the query fail).
+MAX_ID = 2**31 - 1
+MAX_SHOWN = 40
+# What a refused address says (shown on the page, which then shows today).
+NOT_A_DAY = "“{value}” (in ?{name}=) is not a date written YYYY-MM-DD: showing today instead."
+FUTURE_DAY = "{day} is after today: there is no past to show for it. Showing today instead."
+HALF_PERIOD = "Give both days, from and to, to list the changes between them. Showing today instead."
+BACKWARDS_PERIOD = "The period starts ({first}) after it ends ({last}). Showing today instead."
+NOT_A_COUNT = "“{value}” (in ?{name}=) is not a whole number from 1 to {maximum}: showing {default} instead."
+
+
+class BadAddress(ValueError):
+    """A value of the page's address that cannot be used; the message says why and what is shown instead."""
 
 
 def positive_int(value) -> int | None:
-    """The value as a positive integer, or None for anything else."""
-    if isinstance(value, bool):
+    """The value as an id: a whole number from 1 to the largest a database key holds, or None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    text = str(value).strip()
+    number = int(text) if ID_TEXT.fullmatch(text) else 0
+    return number if 0 < number <= MAX_ID else None
 
 
 def parse_day(value) -> dt.date | None:
-    """A YYYY-MM-DD date from a URL, or None."""
+    """A date written exactly YYYY-MM-DD, or None."""
+    if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+        return None
     try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
+        return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def url_day(value, name: str, latest: dt.date | None = None) -> dt.date | None:
+    """A day of the address: None when absent or empty; BadAddress when not a real day or after `latest`."""
+    if value is None or value == "":
+        return None
+    day = parse_day(value)
+    if day is None:
+        raise BadAddress(NOT_A_DAY.format(value=_shown(value), name=name))
+    if latest is not None and day > latest:
+        raise BadAddress(FUTURE_DAY.format(day=day.isoformat()))
+    return day
+
+
+def url_period(first, last) -> tuple[dt.date, dt.date] | None:
+    """`?from=&to=`: None when neither is given; both days, the first not after the last, or BadAddress."""
+    start, end = url_day(first, "from"), url_day(last, "to")
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise BadAddress(HALF_PERIOD)
+    if start > end:
+        raise BadAddress(BACKWARDS_PERIOD.format(first=start.isoformat(), last=end.isoformat()))
+    return start, end
+
+
+def url_count(value, name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum` of the address, `default` when absent; BadAddress otherwise."""
+    if value is None or value == "":
+        return default
+    number = int(value) if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value) else 0
+    if not 1 <= number <= maximum:
+        raise BadAddress(NOT_A_COUNT.format(value=_shown(value), name=name, maximum=maximum, default=default))
+    return number
+
+
+def _shown(value) -> str:
+    """A refused value as it may be quoted back: text, and not too long."""
+    text = value if isinstance(value, str) else " & ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+

@@ -186,7 +186,8 @@ def import_ledger(args: argparse.Namespace) -> int:
     try:
         rows = ledger.read_ledger(args.file)
         with writing(_database()) as conn:
-            context = ChangeContext(actor=accounts.active_account(conn, args.username), source="import", comment=args.comment)
+            context = ChangeContext(actor=accounts.active_account(conn, args.username), source="import", comment=args.comment,
+                                    timezone=load_config()["TIMEZONE"])
             report = ledger.import_ledger(conn, rows, context)
     except ledger.LedgerError as error:
         print("\n".join(error.lines()), file=sys.stderr)

@@ -11,6 +11,7 @@ from dashboard import api, pages
 from dashboard.auth import current_account, init_auth
 from dashboard.config import load_config, secret_key
 from dashboard.extensions import attach_engine
+from dashboard.headers import init_headers
 from data.db import make_engine, upgrade
 from layouts.common import shell
 
@@ -37,4 +38,5 @@ def create_app(config: dict | None = None) -> Dash:
     pages.register_all()
     app.layout = lambda: shell(dash.page_container, current_account())
     callbacks.register(app)
+    init_headers(app)
     return app

@@ -4,10 +4,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, redirect, render_template_string, request, session
+from flask import Flask, current_app, jsonify, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import ids
 from dashboard.extensions import engine
+from dashboard.sign_in_limits import Attempt, SignInLimits, client_address
+from dashboard.sign_in_page import sign_in_page, too_many, wrong_password
+from data.access import authorize
 from data.db import writing
 from data.accounts import (
     ABSOLUTE_TIMEOUT,
@@ -33,20 +34,8 @@ PUBLIC_PREFIXES = ("/assets/",)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CALLBACK_PREFIX = "/_dash-update-component"
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · 楼盘图</title><link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width: 24rem; margin-top: 12vh">
-<h1 class="h4 mb-3">楼盘图 · Building status</h1>
-{% if error %}<div class="alert alert-danger" role="alert">{{ error }}</div>{% endif %}
-<form method="post" action="/login" class="card card-body gap-2">
-<label class="form-label mb-0" for="username">User name</label>
-<input class="form-control" id="username" name="username" autocomplete="username" value="{{ username }}" required autofocus>
-<label class="form-label mb-0" for="password">Password</label>
-<input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required>
-<input type="hidden" name="next" value="{{ next }}">
-<button class="btn btn-primary mt-2" type="submit">Sign in</button>
-</form></main></body></html>"""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LIMITS_KEY = "sign_in_limits"
 
 
 class SignedIn(UserMixin):
@@ -69,7 +58,7 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
 
 
 def init_auth(server: Flask) -> None:
-    """Attach Flask-Login, the gate, the sign-in routes and their rate limits to the Flask app."""
+    """Attach Flask-Login, the gate, the sign-in routes and their attempt counters to the Flask app."""
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                          PERMANENT_SESSION_LIFETIME=ABSOLUTE_TIMEOUT)
     server.session_interface = HttpsAwareSessions()
@@ -79,11 +68,8 @@ def init_auth(server: Flask) -> None:
     manager = LoginManager(server)
     manager.user_loader(load_signed_in)
     server.before_request(gate)
-    # Every attempt counts, before it runs: counting only failures afterwards lets a burst of parallel guesses through.
-    limiter = Limiter(get_remote_address, app=server, storage_uri=server.config["LOGIN_LIMIT_STORAGE"])
-    limited = limiter.limit(server.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"])(login)
-    limited = limiter.limit(server.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"])(limited)
-    server.add_url_rule("/login", "login", limited, methods=["GET", "POST"])
+    server.extensions[LIMITS_KEY] = SignInLimits(server.config)
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["POST"])
     server.add_url_rule("/health", "health", health)
 
@@ -116,37 +102,69 @@ def gate():
 
 
 def _csrf_refusal():
-    """A 403 for a write from another origin, a 415 for a callback that is not JSON."""
+    """A 403 for a write from another origin (scheme, host and port), a 415 for a callback that is not JSON."""
     if request.method in SAFE_METHODS:
         return None
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if origin is not None and urlsplit(origin).netloc != request.host:
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source is not None and _origin(source) != _origin(request.host_url):
         return jsonify(error="cross-site request refused"), 403
     if request.path.startswith(CALLBACK_PREFIX) and request.mimetype != "application/json":
         return jsonify(error="callbacks accept JSON only"), 415
     return None
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """The (scheme, host, port) of a URL, with the scheme's default port; nothing that matches a page for a URL
+    without them (such as the `null` origin of a sandboxed frame)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return "", "", None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname or "", port or DEFAULT_PORTS.get(scheme)
+
+
 def login():
-    """The sign-in form, and signing in: the same answer for an unknown user as for a wrong password."""
+    """The sign-in form, and signing in: the same answer for an unknown user as for a wrong password; an attempt
+    over the limits is refused before its password is checked."""
     target = _safe_next(request.values.get("next", "/"))
     if request.method == "GET":
-        return render_template_string(LOGIN_PAGE, error=None, username="", next=target)
+        return sign_in_page(next_page=target)
     username, password = request.form.get("username", "")[:100], request.form.get("password", "")[:1000]
-    with engine().connect() as conn:
-        user_id = check_password(conn, username, password)
-    account = None
-    if user_id:
-        with writing(engine()) as conn:
-            token = start_session(conn, user_id)
-            account = session_account(conn, token)
-    if account is None:
+    attempt, limits = Attempt(username.lower(), client_address(request.remote_addr)), current_app.extensions[LIMITS_KEY]
+    wait = limits.take(attempt)
+    if wait:
+        log.warning("sign-in refused for user %r from %s: too many attempts", username, request.remote_addr)
+        return _refused(username, target, wait)
+    signed_in = _sign_in(username, password)
+    if signed_in is None:
+        limits.failed(attempt)
         log.warning("failed sign-in for user %r from %s", username, request.remote_addr)
-        return render_template_string(LOGIN_PAGE, error="Wrong user name or password.", username=username, next=target), 401
+        return sign_in_page(username, target, wrong_password()), 401
+    limits.give_back(attempt)
     session.clear()
     session.permanent = True
-    login_user(SignedIn(account, token))
+    login_user(signed_in)
     return redirect(target)
+
+
+def _sign_in(username: str, password: str) -> SignedIn | None:
+    """A new session for the right name and password, else None."""
+    with engine().connect() as conn:
+        user_id = check_password(conn, username, password)
+    if not user_id:
+        return None
+    with writing(engine()) as conn:
+        token = start_session(conn, user_id)
+        account = session_account(conn, token)
+    return SignedIn(account, token) if account else None
+
+
+def _refused(username: str, target: str, wait: int):
+    """429: the sign-in page saying when to try again, and the same in Retry-After."""
+    page = sign_in_page(username, target, too_many(wait, current_app.config["TIMEZONE"]))
+    return page, 429, {"Retry-After": str(wait)}
 
 
 def logout():
@@ -160,14 +178,17 @@ def logout():
 
 
 def health():
-    """200 with the schema revision when the app can reach its database, 503 when it cannot (for load balancers)."""
+    """200 "ok" when the app can reach its database, 503 "unavailable" when it cannot (for load balancers); the
+    schema revision only to administrators."""
     try:
         with engine().connect() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError:
         log.exception("health check: database unreachable")
         return jsonify(status="unavailable"), 503
-    return jsonify(status="ok", migration=revision)
+    if authorize(current_account(), "admin"):
+        return jsonify(status="ok", migration=revision)
+    return jsonify(status="ok")
 
 
 def _safe_next(target: str) -> str:
@@ -182,10 +203,3 @@ def _is_timer(incoming) -> bool:
         return False
     body = incoming.get_json(silent=True) or {}
     return body.get("changedPropIds") == [f"{ids.REFRESH}.n_intervals"]
-
-
-def _account_key() -> str:
-    """Rate-limit key of the account a sign-in attempt names."""
-    return "account:" + request.form.get("username", "").strip().lower()[:100]
-
-

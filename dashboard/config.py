@@ -16,9 +16,13 @@ DEFAULTS = {
     "DEBUG": False,
     "TRUSTED_PROXIES": 0,
     "TIMEZONE": "Asia/Shanghai",
+    # Sign-in attempts at one account from one address; failures at it from all addresses beyond this put it under attack.
     "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "60 per 15 minutes",
-    # Per process: with several workers set a shared store (redis://, memcached://) or each worker counts apart.
+    # Attempts at an account under attack from one address: the owner keeps a few tries, a botnet gets few guesses.
+    "LOGIN_LIMIT_UNDER_ATTACK": "3 per 15 minutes",
+    # Per process: with several workers set a shared store (redis://; not memcached://, which cannot give a successful
+    # sign-in back) or each worker counts apart.
     "LOGIN_LIMIT_STORAGE": "memory://",
 }
 

@@ -1,6 +1,8 @@
 """Every component id of the app; pattern-matching ids are built by functions."""
 from dash import ALL
 
+from data import validation
+
 NAVBAR = "navbar"
 
 OVERVIEW_SEARCH = "overview-search"
@@ -12,6 +14,7 @@ GRID_HOST = "grid-host"
 GRID_SUMMARY = "grid-summary"
 SELECTED_UNIT = "selected-unit"
 UNIT_PANEL = "unit-panel"
+UNIT_VERIFIED = "unit-verified"
 LEGEND = "legend"
 
 LEGEND_ITEM = "legend-item"
@@ -24,19 +27,32 @@ def legend_item(status: str) -> dict:
 
 ALL_LEGEND_ITEMS = legend_item(ALL)
 
-EDIT_FIELDS = ("status", "use", "occupant_name", "head_count", "contact_phone", "quarantine_start", "quarantine_end", "note")
+EDIT_FIELDS = validation.EDIT_FIELDS
 EDIT_SEEN = "edit-seen"
 EDIT_SAVE = "edit-save"
+EDIT_NOTE_LEFT = "edit-note-left"
+EDIT_CLEAR_OCCUPANT = "edit-clear-occupant"
+CONFLICT_CHOICE = "conflict-choice"
 RECENT_CHANGES = "recent-changes"
 REVISION_SEEN = "revision-seen"
 REFRESH = "refresh"
 ACTION_MESSAGE = "action-message"
 UNDO = "undo-batch"
+UNDO_MESSAGE = "undo-message"
+ADDRESS_PROBLEM = "address-problem"
 
 
 def edit_field(name: str) -> str:
     """The input of one field of the unit edit form."""
     return f"edit-{name.replace('_', '-')}"
+
+
+def conflict_choice(field: str) -> dict:
+    """The choice between a colleague's value and yours for one field both changed."""
+    return {"type": CONFLICT_CHOICE, "field": field}
+
+
+ALL_CONFLICT_CHOICES = conflict_choice(ALL)
 
 
 def undo_button(batch_id: str) -> dict:
@@ -53,6 +69,9 @@ BULK_STATUS = "bulk-status"
 BULK_COMMENT = "bulk-comment"
 BULK_START = "bulk-start"
 BULK_END = "bulk-end"
+BULK_UNOCCUPIED = "bulk-unoccupied"
+BULK_CLEAR_OCCUPANTS = "bulk-clear-occupants"
+BULK_DATES = "bulk-dates"
 BULK_APPLY = "bulk-apply"
 BULK_CLEAR = "bulk-clear"
 DUE_LIST = "due-list"

@@ -1,6 +1,8 @@
 """Who may do what where: one authorize function, and redaction of personal data for those who may not see it."""
 from __future__ import annotations
 
+import re
+
 from data.accounts import Account
 from data.queries import path_ids
 
@@ -10,8 +12,20 @@ PERMISSIONS = {
     "leader": {"view"},
     "viewer": {"view"},
 }
-PERSONAL_FIELDS = ("occupant_name", "contact_phone")
 HIDDEN = "(hidden)"
+# Numbers in free text (notes, comments) as people type them: digits split by spaces, dashes or dots, an identity card
+# number ending in X; a match never starts or ends inside a longer number, and any other number of 11 digits or more
+# (a mistyped phone or ID) is masked as a phone. Full-width characters are read as ASCII.
+_GAP = r"[\s\-.]?"
+PERSONAL_NUMBER = re.compile(
+    r"(?<!\d)(?:"
+    rf"(?P<id>\d(?:{_GAP}\d){{16}}{_GAP}[\dXx])(?![\dXx])"
+    rf"|(?:\+?86{_GAP})?(?P<mobile>1[3-9]\d(?:{_GAP}\d){{8}})(?!\d)"
+    rf"|(?P<landline>\(?0\d{{2,3}}\)?{_GAP}\d{{3,4}}{_GAP}\d{{4}}(?:\s?(?:转|分机|ext\.?|x){_GAP}\d{{1,6}})?)(?!\d)"
+    rf"|(?P<long>\d(?:{_GAP}\d){{10,}})"
+    r")"
+)
+FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－．（）Ｘｘ", "0123456789+-.()Xx")
 
 
 def authorize(user: Account | None, action: str, target: dict | None = None) -> bool:
@@ -48,18 +62,51 @@ def mask_phone(phone: str) -> str:
     return "*" * max(len(digits) - 2, 4) + "".join(digits[-2:] if len(digits) >= 6 else [])
 
 
+def mask_id_number(number: str) -> str:
+    """110***********123X: an identity card number keeps its first 3 and last 4 characters."""
+    characters = [c for c in number if c.isdigit() or c in "Xx"]
+    return "".join(characters[:3]) + "*" * (len(characters) - 7) + "".join(characters[-4:])
+
+
+def mask_free_text(text: str | None) -> str | None:
+    """Free text with every phone number masked as the phone field is, and every identity card number masked."""
+    if not text:
+        return text
+    plain, parts, end = text.translate(FULL_WIDTH), [], 0
+    for match in PERSONAL_NUMBER.finditer(plain):
+        parts += [text[end:match.start()], _masked_number(match)]
+        end = match.end()
+    return "".join(parts) + text[end:]
+
+
+def _masked_number(match: re.Match) -> str:
+    """The masked form of one number found in free text (a +86 before a mobile stays as typed)."""
+    if match["id"]:
+        return mask_id_number(match["id"])
+    if match["mobile"]:
+        return match[0][: match.start("mobile") - match.start()] + mask_phone(match["mobile"])
+    return mask_phone(match["landline"] or match["long"])
+
+
 def redact_unit(unit: dict) -> dict:
-    """A copy of a unit without the occupant's name and with a masked phone number."""
-    return {**unit, "occupant_name": HIDDEN if unit["occupant_name"] else "", "contact_phone": mask_phone(unit["contact_phone"])}
+    """A copy of a unit without the occupant's name, with a masked phone number and a note with numbers masked."""
+    return {**unit, "occupant_name": HIDDEN if unit["occupant_name"] else "", "contact_phone": mask_phone(unit["contact_phone"]),
+            "note": mask_free_text(unit.get("note"))}
 
 
 def redact_change(change: dict) -> dict:
-    """A copy of a change row whose before and after values hide personal fields."""
-    return {**change, "data_before": _redact_values(change["data_before"]), "data_after": _redact_values(change["data_after"])}
+    """A copy of a change row whose before and after values hide personal fields, and whose comment masks numbers."""
+    return {**change, "data_before": _redact_values(change["data_before"]), "data_after": _redact_values(change["data_after"]),
+            "comment": mask_free_text(change.get("comment"))}
+
+
+def redact_batch(batch: dict) -> dict:
+    """A copy of a batch of changes (queries.recent_batches) with its comment and every change redacted."""
+    return {**batch, "comment": mask_free_text(batch["comment"]), "changes": [redact_change(c) for c in batch["changes"]]}
 
 
 def _redact_values(values: dict) -> dict:
-    """Personal fields replaced: names hidden, phones masked."""
+    """Personal fields replaced: names hidden, phones masked, numbers in the note masked."""
     hidden = {"occupant_name": HIDDEN if values.get("occupant_name") else values.get("occupant_name"),
-              "contact_phone": mask_phone(values.get("contact_phone") or "")}
-    return {name: hidden[name] if name in PERSONAL_FIELDS else value for name, value in values.items()}
+              "contact_phone": mask_phone(values.get("contact_phone") or ""), "note": mask_free_text(values.get("note"))}
+    return {name: hidden[name] if name in hidden else value for name, value in values.items()}

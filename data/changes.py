@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,19 +14,24 @@ from data import queries
 from data.access import authorize
 from data.accounts import Account
 from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Unit, UnitChange
-from data.validation import InvalidEdit, clean
+from data.validation import DATE_FIELDS, EDIT_FIELDS, Catalogues, InvalidEdit, check, typed
 
 SOURCES = ("manual", "import", "rule")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Ids per IN (...) list: PostgreSQL takes at most 65,535 bound parameters a statement, some SQLite builds 32,766.
 IDS_PER_QUERY = 10_000
 
 
 class StaleEdit(Exception):
-    """Units changed after the versions their editor saw; `later` lists those changes, `current` the versions now."""
+    """Fields that colleagues changed after the version an editor saw and the editor set otherwise: `conflicts` by unit
+    and field holds the original, their and your value; `later` lists the changes since, `current` the versions now,
+    `yours` every value each editor set."""
 
-    def __init__(self, unit_ids: list[int], later: list[dict], current: dict[int, int] | None = None):
+    def __init__(self, unit_ids: list[int], later: list[dict], current: dict[int, int] | None = None,
+                 conflicts: dict[int, dict[str, dict]] | None = None, yours: dict[int, dict] | None = None):
         super().__init__(f"units changed since you loaded them: {unit_ids}")
         self.unit_ids, self.later, self.current = unit_ids, later, current or {}
+        self.conflicts, self.yours = conflicts or {}, yours or {}
 
 
 class UnknownUnit(LookupError):
@@ -50,11 +56,13 @@ class UndoRefused(Exception):
 
 @dataclass(frozen=True)
 class UnitEdit:
-    """New values for some fields of one unit, and the version the editor saw (None: do not check)."""
+    """New values for some fields of one unit, and the version the editor saw (None: do not check). A whole form
+    sets only the fields whose value differs from the version the editor saw; other edits set every field they name."""
 
     unit_id: int
     values: dict = field(default_factory=dict)
     seen_version: int | None = None
+    whole_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,19 @@ class ChangeContext:
     request_id: str | None = None
     comment: str | None = None
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    timezone: str = DEFAULT_TIMEZONE
+    # A person's save, bulk edit or confirmation verifies the units it names; an undo does not.
+    verifies: bool = True
+
+    @property
+    def today(self) -> dt.date:
+        """The local day of the change: a quarantine cannot start after it."""
+        return self.at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone)).date()
 
 
 def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> list[int]:
-    """Authorise, check versions, validate, then write every edit or none; returns the ids of the units that changed."""
+    """Authorise, merge with colleagues' changes since each editor's version, validate, then write every edit or none;
+    returns the ids of the units that changed."""
     if ctx.source not in SOURCES:
         raise ValueError(f"unknown change source {ctx.source!r}")
     unit_ids = [edit.unit_id for edit in edits]
@@ -78,13 +95,17 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
         raise ValueError("a batch may change each unit once")
     current = _lock_units(conn, unit_ids)
     _check_allowed(ctx.actor, current)
-    _check_versions(conn, edits, current)
-    values = _clean_all(conn, edits, current)
+    catalogues, (bases, later) = queries.catalogues(conn), _bases(conn, edits, current)
+    intents, errors = _intents(edits, bases, catalogues)
+    _check_conflicts(intents, bases, current, later)
+    values = _check_all(current, intents, errors, catalogues, ctx.today)
     diffs = {edit.unit_id: _diff(current[edit.unit_id], values[edit.unit_id]) for edit in edits}
     changed = [unit_id for unit_id, (_before, after) in diffs.items() if after]
     _write_changes(conn, current, {unit_id: diffs[unit_id] for unit_id in changed}, ctx)
+    if ctx.verifies:
+        _record_verification(conn, unit_ids, ctx)
     _add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
-    _add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "people"), _area_deltas(values, current))
+    _add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), _area_deltas(values, current))
     _add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date()))
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
@@ -95,13 +116,22 @@ def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext) -> list[int]
     changes = [dict(row._mapping) for row in conn.execute(select(UnitChange.__table__).where(UnitChange.batch_id == batch_id))]
     if not changes:
         raise LookupError(f"no batch {batch_id}")
-    edits = [UnitEdit(change["unit_id"], change["data_before"], seen_version=change["unit_version"]) for change in changes]
+    versions = {change["unit_id"]: change["unit_version"] for change in changes}
+    later = _changes_since(conn, versions)
+    if later:
+        raise UndoRefused(later)
+    edits = [UnitEdit(change["unit_id"], _editable(change["data_before"]), seen_version=change["unit_version"]) for change in changes]
     try:
-        return apply_edits(conn, edits, ctx)
+        return apply_edits(conn, edits, replace(ctx, verifies=False))
     except StaleEdit as stale:
         raise UndoRefused(stale.later) from None
     except InvalidEdit as invalid:
         raise UndoRefused([], f"the earlier values are no longer valid: {invalid}") from None
+
+
+def _editable(values: dict) -> dict:
+    """The fields of a change row that an edit can set (history may hold fields that no longer exist)."""
+    return {name: value for name, value in values.items() if name in EDIT_FIELDS}
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -128,11 +158,18 @@ def _check_allowed(actor: Account, current: dict[int, dict]) -> None:
         raise NotAllowed(refused)
 
 
-def _check_versions(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> None:
-    """Refuse the whole batch when any unit moved past the version its editor saw, saying who changed what."""
+def _bases(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> tuple[dict[int, dict], list[dict]]:
+    """Each unit's fields as its editor saw them (its row now, with colleagues' later changes taken back), and those
+    later changes, oldest first; a version the unit never had is refused."""
     seen = {e.unit_id: e.seen_version for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version}
-    if seen:
-        raise StaleEdit(sorted(seen), _changes_since(conn, seen), {u: current[u]["version"] for u in seen})
+    unknown = sorted(unit_id for unit_id, version in seen.items() if version > current[unit_id]["version"])
+    if unknown:
+        raise StaleEdit(unknown, [], {unit_id: current[unit_id]["version"] for unit_id in unknown})
+    later = _changes_since(conn, seen) if seen else []
+    bases = {unit_id: {name: row[name] for name in EDIT_FIELDS} for unit_id, row in current.items()}
+    for change in reversed(later):
+        bases[change["unit_id"]].update(_stored(_editable(change["data_before"])))
+    return bases, later
 
 
 def _changes_since(conn: Connection, seen: dict[int, int]) -> list[dict]:
@@ -141,17 +178,67 @@ def _changes_since(conn: Connection, seen: dict[int, int]) -> list[dict]:
     return sorted(later, key=lambda change: (change["changed_at"], change["id"]))
 
 
-def _clean_all(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> dict[int, dict]:
-    """Typed values of every edit, or InvalidEdit with every error of every unit."""
-    catalogue = {status["code"]: status for status in queries.statuses(conn)}
-    values, errors = {}, {}
+def _stored(values: dict) -> dict:
+    """Values of a change row as the unit stores them (dates from ISO text)."""
+    return {k: dt.date.fromisoformat(v) if k in DATE_FIELDS and isinstance(v, str) else v for k, v in values.items()}
+
+
+def _intents(edits: list[UnitEdit], bases: dict[int, dict], catalogues: Catalogues) -> tuple[dict[int, dict], dict[int, dict]]:
+    """The typed values each edit sets, and the errors of values that are wrong on their own, by unit."""
+    intents, errors = {}, {}
     for edit in edits:
-        values[edit.unit_id], problems = clean(current[edit.unit_id], edit.values, catalogue)
+        raw = edit.values
+        if edit.whole_form:
+            raw = {name: value for name, value in raw.items() if not _same_value(value, bases[edit.unit_id].get(name))}
+        intents[edit.unit_id], problems = typed(raw, catalogues)
         if problems:
             errors[edit.unit_id] = problems
+    return intents, errors
+
+
+def _same_value(raw, stored) -> bool:
+    """Whether a form's value is the stored value as the form shows it (a date as ISO text, a number as text)."""
+    if raw in (None, "") or stored in (None, ""):
+        return raw in (None, "") and stored in (None, "")
+    if isinstance(stored, dt.date):
+        return raw == stored or raw == stored.isoformat()
+    return raw == stored or (isinstance(stored, int) and not isinstance(raw, bool) and str(raw).strip() == str(stored))
+
+
+def _check_conflicts(intents: dict[int, dict], bases: dict[int, dict], current: dict[int, dict], later: list[dict]) -> None:
+    """Refuse the whole batch when an edit sets a field that a colleague changed since its editor's version to
+    something else, naming the original, their and your value of each such field."""
+    conflicts = {}
+    for unit_id, values in intents.items():
+        base, now = bases[unit_id], current[unit_id]
+        fields = {name: {"original": base[name], "theirs": now[name], "yours": value}
+                  for name, value in values.items() if base[name] != now[name] and value != now[name]}
+        if fields:
+            conflicts[unit_id] = fields
+    if conflicts:
+        raise StaleEdit(sorted(conflicts), [c for c in later if c["unit_id"] in conflicts],
+                        {unit_id: current[unit_id]["version"] for unit_id in conflicts}, conflicts,
+                        {unit_id: intents[unit_id] for unit_id in conflicts})
+
+
+def _check_all(current: dict[int, dict], intents: dict[int, dict], errors: dict[int, dict], catalogues: Catalogues,
+               today: dt.date) -> dict[int, dict]:
+    """The values to write for every unit, or InvalidEdit with every error of every unit."""
+    values = {}
+    for unit_id, unit_values in intents.items():
+        values[unit_id], problems = check(current[unit_id], unit_values, catalogues, today)
+        if problems or unit_id in errors:
+            errors[unit_id] = {**problems, **errors.get(unit_id, {})}
     if errors:
-        raise InvalidEdit(errors)
+        raise InvalidEdit(errors, intents)
     return values
+
+
+def _record_verification(conn: Connection, unit_ids: list[int], ctx: ChangeContext) -> None:
+    """A person (or an import, or a rule) confirmed these units now: who, when and how."""
+    for chunk in _chunks(unit_ids):
+        conn.execute(update(Unit).where(Unit.id.in_(chunk))
+                     .values(verified_at=ctx.at, verified_by=ctx.actor.username, verified_source=ctx.source))
 
 
 def _diff(row: dict, values: dict) -> tuple[dict, dict]:
@@ -226,18 +313,19 @@ def _add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[
 
 
 def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tuple, list[int]]:
-    """Net change of units and people per (ancestor area, status, use) caused by the edits."""
+    """Net change of units, residents and staff per (ancestor area, status, use) caused by the edits."""
     deltas: dict[tuple, list[int]] = {}
     for unit_id, unit_values in values.items():
         row = current[unit_id]
-        after = {name: unit_values.get(name, row[name]) for name in ("status", "use", "head_count")}
+        after = {name: unit_values.get(name, row[name]) for name in ("status", "use", "residents", "staff")}
         if all(after[name] == row[name] for name in after):
             continue
         for area_id in queries.path_ids(row["area_path"]):
-            for key, units, people in (((area_id, row["status"], row["use"]), -1, -row["head_count"]),
-                                       ((area_id, after["status"], after["use"]), 1, after["head_count"])):
-                total = deltas.setdefault(key, [0, 0])
-                total[0], total[1] = total[0] + units, total[1] + people
+            for key, sign, counted in (((area_id, row["status"], row["use"]), -1, row),
+                                       ((area_id, after["status"], after["use"]), 1, after)):
+                total = deltas.setdefault(key, [0, 0, 0])
+                for i, amount in enumerate((1, counted["residents"], counted["staff"])):
+                    total[i] += sign * amount
     return deltas
 
 
@@ -265,7 +353,8 @@ def recount(conn: Connection) -> None:
     grouped = select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status)
     conn.execute(insert(BuildingStatusCount).from_select(["building_id", "status", "count"], grouped))
     conn.execute(delete(AreaCount))
-    rows = [{"area_id": a, "status": s, "use": u, "units": n, "people": p} for (a, s, u), (n, p) in area_totals(conn).items()]
+    rows = [{"area_id": a, "status": s, "use": u, "units": n, "residents": r, "staff": f}
+            for (a, s, u), (n, r, f) in area_totals(conn).items()]
     if rows:
         conn.execute(insert(AreaCount), rows)
     conn.execute(delete(AreaDailyDelta))
@@ -296,14 +385,16 @@ def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
 
 
-def area_totals(conn: Connection) -> dict[tuple, tuple[int, int]]:
-    """Units and people per (area, status, use) over each area's subtree, recounted from the units."""
+def area_totals(conn: Connection) -> dict[tuple, tuple[int, int, int]]:
+    """Units, residents and staff per (area, status, use) over each area's subtree, recounted from the units."""
     paths = dict(conn.execute(select(Area.id, Area.path)).all())
-    leaves = conn.execute(select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.head_count))
+    leaves = conn.execute(select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.residents),
+                                 func.sum(Unit.staff))
                           .join(Building, Building.id == Unit.building_id).group_by(Building.area_id, Unit.status, Unit.use))
     totals: dict[tuple, list[int]] = {}
-    for area_id, status, use, units, people in leaves:
+    for area_id, status, use, units, residents, staff in leaves:
         for ancestor in queries.path_ids(paths[area_id]):
-            total = totals.setdefault((ancestor, status, use), [0, 0])
-            total[0], total[1] = total[0] + units, total[1] + int(people or 0)
-    return {key: (units, people) for key, (units, people) in totals.items()}
+            total = totals.setdefault((ancestor, status, use), [0, 0, 0])
+            for i, amount in enumerate((units, residents, staff)):
+                total[i] += int(amount or 0)
+    return {key: tuple(total) for key, total in totals.items()}

@@ -34,6 +34,8 @@ SUBDISTRICTS_PER_DISTRICT = 40
 CHUNK_BUILDINGS = 200
 SKIPPED_LABELS = {"4", "13", "14"}
 QUARANTINE_DAYS = 14
+# Working hours, 09:00 to 18:00 in Beijing, as the UTC times that history rows store.
+WORK_START, WORK_MINUTES = dt.time(1), 9 * 60
 
 STEMS = ["鲁谷大厦", "京西商务中心", "中铁建设大厦", "融科创意中心", "长安天街", "首钢园", "万达广场", "新华国际",
          "石景山商务楼", "衙门口大厦", "五芳园", "重聚园", "永乐小区", "阜石路大厦"]
@@ -49,7 +51,7 @@ INITIAL = {
     "mixed": {"healthy": 30, "not_reopened": 30, "unverified": 30, "quarantined": 10},
 }
 UNIT_COLUMNS = ("id", "building_id", "entrance_id", "floor_id", "position", "label", "use", "occupant_name",
-                "head_count", "contact_phone", "status", "status_since", "quarantine_start", "quarantine_end",
+                "residents", "staff", "contact_phone", "status", "status_since", "quarantine_start", "quarantine_end",
                 "note", "version", "verified_at", "verified_by", "verified_source")
 CHANGE_COLUMNS = ("id", "unit_id", "building_id", "changed_at", "actor", "source", "batch_id",
                   "status_before", "status_after", "unit_version", "data_before", "data_after")
@@ -85,6 +87,27 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Clock:
+    """The demo's last day and the moment (UTC) it is made: nothing is recorded after that moment."""
+
+    today: dt.date
+    now: dt.datetime
+
+    @property
+    def start(self) -> dt.datetime:
+        """The first working minute of the history's first day."""
+        return dt.datetime.combine(self.today - dt.timedelta(days=HISTORY_DAYS - 1), WORK_START)
+
+    def at(self, day: int, minute: int) -> dt.datetime:
+        """A working minute of a day of the history; a day not yet over has its hours squeezed into the part past."""
+        opens = self.start + dt.timedelta(days=day)
+        closes = min(opens + dt.timedelta(minutes=WORK_MINUTES), self.now)
+        # Made before the day's working hours: its events go in the hour before now, still after the day before's.
+        opens = min(opens, closes - dt.timedelta(hours=1))
+        return opens + (closes - opens) * minute / WORK_MINUTES
+
+
+@dataclass(frozen=True)
 class DemoReport:
     """What the demo created."""
 
@@ -108,15 +131,17 @@ def clear(engine: Engine) -> None:
             conn.execute(delete(model))
 
 
-def create_demo(engine: Engine, units: int | None = None, today: dt.date | None = None) -> DemoReport:
-    """Create the demo sub-district (33 buildings), or as many buildings as make at least `units` units."""
-    today = today or dt.date.today()
+def create_demo(engine: Engine, units: int | None = None, today: dt.date | None = None,
+                now: dt.datetime | None = None) -> DemoReport:
+    """Create the demo sub-district (33 buildings), or as many buildings as make at least `units` units, with a
+    history that ends on `today` and never after `now` (UTC; default: this moment)."""
+    clock = Clock(today or dt.date.today(), now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
     ids = Ids()
     areas = AreaMaker(ids)
     with engine.begin() as conn:
         chunk, index = Chunk(), 0
         while (index < BUILDINGS_PER_SUBDISTRICT) if units is None else (ids.unit - 1 < units):
-            _add_building(chunk, ids, index, areas.workstation_for(index), today)
+            _add_building(chunk, ids, index, areas.workstation_for(index), clock)
             index += 1
             if len(chunk.buildings) == CHUNK_BUILDINGS:
                 _load(conn, chunk, areas)
@@ -191,7 +216,7 @@ def _area_name(key: tuple) -> str:
     return WORKSTATIONS[numbers[2]]
 
 
-def _add_building(chunk: Chunk, ids: Ids, index: int, area_id: int, today: dt.date) -> None:
+def _add_building(chunk: Chunk, ids: Ids, index: int, area_id: int, clock: Clock) -> None:
     """Add one building, its entrances, floors, units and their history to the chunk."""
     rng = random.Random(f"lugu-demo:{index}")
     mixed = index % 3 == 0
@@ -205,7 +230,7 @@ def _add_building(chunk: Chunk, ids: Ids, index: int, area_id: int, today: dt.da
         entrance_id = ids.take("entrance")
         chunk.entrances.append((entrance_id, building_id, entrance_name, position))
         for level, width, use in levels:
-            _add_floor(chunk, ids, rng, (building_id, entrance_id), level, width, use, skip_labels, today)
+            _add_floor(chunk, ids, rng, (building_id, entrance_id), level, width, use, skip_labels, clock)
 
 
 def _commercial_plan(rng: random.Random) -> list[tuple[str, list[tuple[int, int, str]]]]:
@@ -245,7 +270,7 @@ def _floor_label(level: int, skip_labels: bool) -> str:
 
 
 def _add_floor(chunk: Chunk, ids: Ids, rng: random.Random, where: tuple[int, int], level: int, width: int,
-               use: str, skip_labels: bool, today: dt.date) -> None:
+               use: str, skip_labels: bool, clock: Clock) -> None:
     """Add a floor and its units, with each unit's history."""
     building_id, entrance_id = where
     floor_id = ids.take("floor")
@@ -254,25 +279,24 @@ def _add_floor(chunk: Chunk, ids: Ids, rng: random.Random, where: tuple[int, int
     for position in range(width):
         unit_use = "mixed" if use == "home" and rng.random() < 0.05 else use
         unit_id = ids.take("unit")
-        events = _history(rng, unit_use, today)
+        events = _history(rng, unit_use, clock)
         chunk.units.append(_unit_row(rng, (unit_id, building_id, entrance_id, floor_id, position),
                                      f"{label}{position + 1:02d}", unit_use, events))
         chunk.changes.extend(_change_rows(ids, rng, unit_id, building_id, events))
 
 
-def _history(rng: random.Random, use: str, today: dt.date) -> list[dict]:
+def _history(rng: random.Random, use: str, clock: Clock) -> list[dict]:
     """A plausible sequence of status events: ledger import, door knock, reopening, quarantine and its end."""
-    start = dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS - 1), dt.time(1))
     events: list[dict] = []
-    _add_event(events, rng, start, 0, _draw(rng, INITIAL[use]), "import")
+    _add_event(events, rng, clock, 0, _draw(rng, INITIAL[use]), "import")
     if events[-1]["status"] == "unverified" and rng.random() < 0.85:
-        _add_event(events, rng, start, rng.randint(1, 20), _draw(rng, _verified(use)))
+        _add_event(events, rng, clock, rng.randint(1, 20), _draw(rng, _verified(use)))
     last = events[-1]
     if last["status"] == "not_reopened" and rng.random() < 0.6:
-        _add_event(events, rng, start, rng.randint(last["day"] + 1, HISTORY_DAYS - 1), "reopened")
+        _add_event(events, rng, clock, rng.randint(last["day"] + 1, HISTORY_DAYS - 1), "reopened")
     elif last["status"] == "healthy" and rng.random() < 0.07:
-        _add_event(events, rng, start, rng.randint(last["day"] + 1, HISTORY_DAYS - 1), "quarantined")
-    _end_quarantine(events, rng, start)
+        _add_event(events, rng, clock, rng.randint(last["day"] + 1, HISTORY_DAYS - 1), "quarantined")
+    _end_quarantine(events, rng, clock)
     return events
 
 
@@ -286,50 +310,51 @@ def _draw(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _add_event(events: list[dict], rng: random.Random, start: dt.datetime, day: int, status: str,
+def _add_event(events: list[dict], rng: random.Random, clock: Clock, day: int, status: str,
                source: str = "manual") -> None:
     """Append a status event at a working hour of a day; a quarantine gets its 14 days."""
-    at = start + dt.timedelta(days=day, minutes=rng.randint(0, 9 * 60))
+    at = clock.at(day, rng.randint(0, WORK_MINUTES))
     actor = "台账导入" if source == "import" else rng.choice(STAFF)
     event = {"day": day, "at": at, "status": status, "source": source, "actor": actor}
     if status == "quarantined":
-        begin = start.date() + dt.timedelta(days=day - (rng.randint(0, 10) if source == "import" else 0))
+        begin = clock.start.date() + dt.timedelta(days=day - (rng.randint(0, 10) if source == "import" else 0))
         event["quarantine"] = (begin, begin + dt.timedelta(days=QUARANTINE_DAYS))
     events.append(event)
 
 
-def _end_quarantine(events: list[dict], rng: random.Random, start: dt.datetime) -> None:
+def _end_quarantine(events: list[dict], rng: random.Random, clock: Clock) -> None:
     """A quarantine that ended before today returns the household to healthy on its end day."""
     last = events[-1]
     if last["status"] != "quarantined":
         return
-    end_day = (last["quarantine"][1] - start.date()).days
+    end_day = (last["quarantine"][1] - clock.start.date()).days
     if last["day"] < end_day < HISTORY_DAYS:
-        _add_event(events, rng, start, end_day, "healthy")
+        _add_event(events, rng, clock, end_day, "healthy")
 
 
 def _unit_row(rng: random.Random, keys: tuple, label: str, use: str, events: list[dict]) -> tuple:
     """The unit's current state: its last event, with an occupant unless vacant."""
     last = events[-1]
     unknown = last["status"] == "vacant" or (last["status"] == "unverified" and rng.random() < 0.5)
-    name, heads, phone = ("", 0, "") if unknown else _occupant(rng, use)
+    name, residents, staff, phone = ("", 0, 0, "") if unknown else _occupant(rng, use)
     begin, end = last.get("quarantine", (None, None))
     verified = [e for e in events if e["status"] != "unverified"]
     verified_at, verified_by, source = (
-        (verified[-1]["at"], verified[-1]["actor"], "ledger" if verified[-1]["source"] == "import" else "door-knock")
+        (verified[-1]["at"], verified[-1]["actor"], verified[-1]["source"])
         if verified else (None, None, None))
-    return (*keys, label, use, name, heads, phone, last["status"], last["at"], begin, end, "", len(events),
+    return (*keys, label, use, name, residents, staff, phone, last["status"], last["at"], begin, end, "", len(events),
             verified_at, verified_by, source)
 
 
-def _occupant(rng: random.Random, use: str) -> tuple[str, int, str]:
-    """A household's or firm's name, head count and phone number."""
+def _occupant(rng: random.Random, use: str) -> tuple[str, int, int, str]:
+    """A household's or firm's name, residents, staff and phone number."""
     person = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
     phone = f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}"
     if use == "home":
-        return person, rng.randint(1, 5), phone
+        return person, rng.randint(1, 5), 0, phone
     firm = f"北京{rng.choice(STEMS)[:2]}{rng.choice(FIRM_WORDS)}有限公司"
-    return (firm if use == "firm" else f"{person} / {firm}"), rng.randint(2, 60), phone
+    staff = rng.randint(2, 60)
+    return (firm, 0, staff, phone) if use == "firm" else (f"{person} / {firm}", rng.randint(1, 4), staff, phone)
 
 
 def _change_rows(ids: Ids, rng: random.Random, unit_id: int, building_id: int, events: list[dict]) -> list[tuple]:
@@ -370,7 +395,7 @@ def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str
             floor_id = conn.execute(insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)).inserted_primary_key[0]
             conn.execute(insert(Unit), [
                 {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": p,
-                 "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "head_count": 2,
+                 "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "residents": 2,
                  "contact_phone": "", "status": status, "status_since": since, "note": "", "version": 1}
                 for p in range(width)])
         recount(conn)

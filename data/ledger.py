@@ -2,7 +2,8 @@
 
 The first row names the columns: `building`, `entrance` and `unit` (the building's name, the entrance's name and the
 unit's label) say which unit a row is about; at least one editable field (EDITABLE) gives new values; an optional
-`version` is the unit version the ledger was made from, and the import refuses units that changed since. An empty cell
+`version` is the unit version the ledger was made from: then only cells that differ from the unit at that version change
+it, and a field that someone changed since is refused where the ledger says otherwise (a three-way merge). An empty cell
 leaves its field unchanged (so an import cannot clear a field). A status may be given by its code or by either label.
 """
 from __future__ import annotations
@@ -22,11 +23,10 @@ from data import queries
 from data.access import scope_paths
 from data.changes import ChangeContext, NotAllowed, StaleEdit, UnitEdit, apply_edits
 from data.models import Area, Building, Entrance, Unit
-from data.validation import InvalidEdit
+from data.validation import EDIT_FIELDS, InvalidEdit
 
 KEY_COLUMNS = ("building", "entrance", "unit")
-# The fields data.validation.clean accepts (dashboard.ids.EDIT_FIELDS).
-EDITABLE = ("status", "use", "occupant_name", "head_count", "contact_phone", "quarantine_start", "quarantine_end", "note")
+EDITABLE = EDIT_FIELDS
 VERSION = "version"
 MAX_LISTED = 50
 NAMES_PER_QUERY = 1_000
@@ -112,7 +112,8 @@ def import_ledger(conn: Connection, rows: list[LedgerRow], ctx: ChangeContext) -
     if problems:
         raise LedgerError(problems)
     codes = _status_codes(conn)
-    edits = [UnitEdit(unit_ids[row.number], _with_status_code(row.values, codes), row.version) for row in rows]
+    edits = [UnitEdit(unit_ids[row.number], _with_status_code(row.values, codes), row.version, whole_form=row.version is not None)
+             for row in rows]
     try:
         changed = apply_edits(conn, edits, ctx)
     except (NotAllowed, StaleEdit, InvalidEdit) as refused:
@@ -276,11 +277,13 @@ def _refusal_problems(refused: Exception, rows: dict[int, LedgerRow]) -> list[Pr
 
 
 def _stale_problems(stale: StaleEdit, rows: dict[int, LedgerRow]) -> list[Problem]:
-    """A problem per unit changed after the ledger's version, saying who changed it and its version now."""
+    """A problem per field that a colleague changed after the ledger's version and the ledger sets otherwise, saying
+    who changed it and the unit's version now."""
     actors: dict[int, set[str]] = {}
     for change in stale.later:
         actors.setdefault(change["unit_id"], set()).add(change["actor"])
-    return [Problem(rows[u].number, VERSION, _stale_message(rows[u].version, stale.current[u], actors.get(u))) for u in stale.unit_ids]
+    return [Problem(rows[u].number, name, _stale_message(rows[u].version, stale.current[u], actors.get(u)))
+            for u in stale.unit_ids for name in stale.conflicts.get(u, {VERSION: None})]
 
 
 def _stale_message(seen: int, now: int, actors: set[str] | None) -> str:

@@ -101,6 +101,20 @@ class Status(Base):
     expires_to: Mapped[str | None] = mapped_column(String(32))
     # Units in a door-knock status (unverified) go on the door-knock list once they have waited too long.
     door_knock: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # An unoccupied status (vacant) means nobody lives or works there: no occupant, no residents, no staff.
+    unoccupied: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class UnitUse(Base):
+    """One use a unit can have (home, firm, both): value, labels and the plausible head counts live together."""
+
+    __tablename__ = "unit_uses"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    max_residents: Mapped[int] = mapped_column(Integer)
+    max_staff: Mapped[int] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer)
 
 
 class Unit(Base):
@@ -116,7 +130,9 @@ class Unit(Base):
     label: Mapped[str] = mapped_column(String(32))
     use: Mapped[str] = mapped_column(String(16))
     occupant_name: Mapped[str] = mapped_column(String(200), default="")
-    head_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Household members and a firm's staff apart: only residents count in home-quarantine figures.
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    staff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(ForeignKey("statuses.code"))
     status_since: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -201,14 +217,15 @@ class PersonalDataView(Base):
 
 
 class AreaCount(Base):
-    """Units and people of an area's whole subtree by status and use, kept current with every change."""
+    """Units, residents and staff of an area's whole subtree by status and use, kept current with every change."""
 
     __tablename__ = "area_counts"
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
     status: Mapped[str] = mapped_column(ForeignKey("statuses.code"), primary_key=True)
     use: Mapped[str] = mapped_column(String(16), primary_key=True)
     units: Mapped[int] = mapped_column(Integer, default=0)
-    people: Mapped[int] = mapped_column(Integer, default=0)
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    staff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AreaDailyDelta(Base):

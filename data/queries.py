@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Entrance, Floor, Status, Unit, UnitChange
+from data.models import (Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Entrance, Floor, Status, Unit,
+                         UnitChange, UnitUse)
+from data.validation import Catalogues
 
 OVERVIEW_LIMIT = 300
 HISTORY_LIMIT = 50
@@ -17,6 +19,16 @@ RECENT_LIMIT = 12
 def statuses(conn: Connection) -> list[dict]:
     """The status catalogue in display order."""
     return _dicts(conn.execute(select(Status.__table__).order_by(Status.sort_order, Status.code)))
+
+
+def unit_uses(conn: Connection) -> list[dict]:
+    """The unit uses in display order, with their labels and plausible head counts."""
+    return _dicts(conn.execute(select(UnitUse.__table__).order_by(UnitUse.sort_order, UnitUse.code)))
+
+
+def catalogues(conn: Connection) -> Catalogues:
+    """The status catalogue and the unit uses, by code, for checking values."""
+    return Catalogues({s["code"]: s for s in statuses(conn)}, {u["code"]: u for u in unit_uses(conn)})
 
 
 def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMIT,
@@ -87,7 +99,7 @@ def building_units(conn: Connection, building_id: int) -> list[dict]:
     """The grid fields of every unit of a building (no personal data)."""
     return _dicts(conn.execute(
         select(Unit.id, Unit.floor_id, Unit.entrance_id, Unit.position, Unit.label, Unit.use,
-               Unit.head_count, Unit.status, Unit.status_since, Unit.version, Unit.quarantine_end)
+               Unit.residents, Unit.staff, Unit.status, Unit.status_since, Unit.version, Unit.quarantine_end)
         .where(Unit.building_id == building_id).order_by(Unit.id)
     ))
 
@@ -113,25 +125,35 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
 def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT,
                    between: tuple[dt.date, dt.date] | None = None) -> list[dict]:
     """A building's latest batches of changes (optionally between two days), newest first: time, actor, source,
-    unit labels and status moves."""
-    query = (
-        select(UnitChange.batch_id, UnitChange.changed_at, UnitChange.actor, UnitChange.source, UnitChange.comment,
-               UnitChange.status_before, UnitChange.status_after, Unit.label)
-        .join(Unit, Unit.id == UnitChange.unit_id).where(UnitChange.building_id == building_id)
-        .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50)
-    )
+    comment, and the change row of each unit, with the unit's label and entrance."""
+    # The newest rows, read along the (building, time) index, name the newest batches; their rows then come whole.
+    latest = (select(UnitChange.batch_id).where(UnitChange.building_id == building_id)
+              .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50))
     if between:
-        query = query.where(UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1))
-    rows = conn.execute(query)
-    batches: dict[str, dict] = {}
+        latest = latest.where(UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1))
+    changes: dict[str, list[dict]] = {batch_id: [] for batch_id in list(dict.fromkeys(conn.execute(latest).scalars()))[:limit]}
+    rows = conn.execute(
+        select(UnitChange.__table__, Unit.label, Entrance.name.label("entrance_name"))
+        .join(Unit, Unit.id == UnitChange.unit_id).join(Entrance, Entrance.id == Unit.entrance_id)
+        .where(UnitChange.building_id == building_id, UnitChange.batch_id.in_(list(changes))).order_by(UnitChange.id))
     for row in rows:
-        batch = batches.setdefault(row.batch_id, {"batch_id": row.batch_id, "changed_at": row.changed_at, "actor": row.actor,
-                                                  "source": row.source, "comment": row.comment, "labels": [], "moves": []})
-        batch["labels"].append(row.label)
-        move = (row.status_before, row.status_after)
-        if row.status_before != row.status_after and move not in batch["moves"]:
-            batch["moves"].append(move)
-    return list(batches.values())[:limit]
+        changes[row.batch_id].append(dict(row._mapping))
+    return [_batch(rows_of_batch) for rows_of_batch in changes.values()]
+
+
+def _batch(changes: list[dict]) -> dict:
+    """One batch: what its rows share (time, actor, source, comment) and the rows themselves."""
+    first = changes[0]
+    return {"batch_id": first["batch_id"], "changed_at": first["changed_at"], "actor": first["actor"],
+            "source": first["source"], "comment": first["comment"], "changes": changes}
+
+
+def unit_places(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
+    """Where each of the units is: its building's and its entrance's names."""
+    query = (select(Unit.id, Building.name.label("building_name"), Entrance.name.label("entrance_name"))
+             .join(Building, Building.id == Unit.building_id).join(Entrance, Entrance.id == Unit.entrance_id)
+             .where(Unit.id.in_(unit_ids)))
+    return {row.id: {"building_name": row.building_name, "entrance_name": row.entrance_name} for row in conn.execute(query)}
 
 
 def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict[int, str]:
@@ -199,7 +221,7 @@ def top_area(conn: Connection, scope: Sequence[str] | None) -> dict | None:
 
 
 def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]:
-    """Maintained units and people by status and use for each area's subtree (a few rows per area)."""
+    """Maintained units, residents and staff by status and use for each area's subtree (a few rows per area)."""
     rollups: dict[int, list[dict]] = {area_id: [] for area_id in area_ids}
     rows = conn.execute(select(AreaCount.__table__).where(AreaCount.area_id.in_(area_ids), AreaCount.units != 0))
     for row in rows:

@@ -15,7 +15,7 @@ def firm_statuses(statuses: list[dict]) -> set[str]:
 
 
 def by_status(rows: list[dict], measure: str = "units") -> dict[str, int]:
-    """Units (or people) by status."""
+    """Units (or residents, or staff) by status."""
     totals: dict[str, int] = {}
     for row in rows:
         totals[row["status"]] = totals.get(row["status"], 0) + row[measure]
@@ -23,14 +23,16 @@ def by_status(rows: list[dict], measure: str = "units") -> dict[str, int]:
 
 
 def kpis(rows: list[dict], statuses: list[dict]) -> dict:
-    """The leader's headline figures for an area: units, households, firms, people in dated statuses, firm shares."""
+    """The leader's headline figures for an area: units, households, firms, residents and staff, residents in dated
+    statuses (only household members count there), firm shares."""
     counts, homes, firms = by_status(rows), household_statuses(statuses), firm_statuses(statuses)
     firm_total = sum(counts.get(code, 0) for code in firms)
     return {
         "units": sum(counts.values()),
         "households": sum(counts.get(code, 0) for code in homes),
         "firms": firm_total,
-        "people": {s["code"]: sum(r["people"] for r in rows if r["status"] == s["code"]) for s in statuses if s["requires_dates"]},
+        "residents": {s["code"]: sum(r["residents"] for r in rows if r["status"] == s["code"]) for s in statuses if s["requires_dates"]},
+        "people": {"residents": sum(r["residents"] for r in rows), "staff": sum(r["staff"] for r in rows)},
         "firm_shares": {code: counts.get(code, 0) / firm_total for code in sorted(firms)} if firm_total else {},
         "by_status": counts,
     }

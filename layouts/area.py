@@ -17,10 +17,14 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict], figures: dict,
          children: list[dict], child_counts: dict[int, dict[str, int]], buildings: list[dict],
-         building_counts: dict[int, dict[str, int]], limit: int, attention=None, trend=None, as_of=None) -> html.Div:
-    """The whole area page; `attention` is the exceptions section, `trend` the daily chart, `as_of` a past date shown."""
+         building_counts: dict[int, dict[str, int]], limit: int, attention=None, trend=None, as_of=None,
+         refusals: list[str] = ()) -> html.Div:
+    """The whole area page; `attention` is the exceptions section, `trend` the daily chart, `as_of` a past date shown,
+    `refusals` why values of the address were not followed."""
     return html.Div([
         breadcrumbs(trail, visible),
+        dbc.Alert([html.Div(refusal) for refusal in refusals], id=ids.ADDRESS_PROBLEM, color="warning",
+                  className="py-2") if refusals else None,
         html.Div([
             html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
                     className="h3 me-auto mb-0"),
@@ -80,10 +84,13 @@ def _line_colour(color: str) -> str:
 
 
 def kpi_cards(figures: dict, statuses: list[dict]) -> dbc.Row:
-    """Units, households, firms, people in dated statuses, and the share of firms in each firm status."""
+    """Units, households, firms, residents and staff, residents in dated statuses, and the share of firms in each
+    firm status."""
     by_code = {s["code"]: s for s in statuses}
     cards = [("Units", f"{figures['units']:,}"), ("Households", f"{figures['households']:,}"), ("Firms", f"{figures['firms']:,}")]
-    cards += [(f"People in {by_code[code]['label_en'].lower()}", f"{people:,}") for code, people in figures["people"].items()]
+    cards += [(label, f"{figures['people'][key]:,}") for key, label in (("residents", "Residents"), ("staff", "Staff"))
+              if key in figures["people"]]
+    cards += [(f"Residents in {by_code[code]['label_en'].lower()}", f"{people:,}") for code, people in figures["residents"].items()]
     cards += [(f"Firms: {by_code[code]['label_en'].lower()}", f"{share:.0%}") for code, share in figures["firm_shares"].items()]
     return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="small text-muted"), html.Div(value, className="h4 mb-0")])),
                             xs=6, md=4, xl=2, className="mb-2") for label, value in cards], className="g-2 kpis")

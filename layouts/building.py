@@ -9,14 +9,20 @@ from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
 
 
 REFRESH_MS = 3_000
+ALL_BUILDINGS = "All buildings"
+RECENT = "Recent changes"
+IN_PERIOD = "Changes in the period"
+ON_DAY = "Changes on {day}"
 
 
 def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None,
-         period: dict | None = None) -> html.Div:
-    """The whole building page; the grid itself is drawn in the browser from the payload in `parts`."""
+         period: dict | None = None, visible: set[int] = frozenset(), refusal: str | None = None) -> html.Div:
+    """The whole building page; the grid itself is drawn in the browser from the payload in `parts`. `visible` are
+    the areas of the trail the user may open; `refusal` says why the address could not be followed."""
     total, period = len(parts["payload"]["cells"]), period or {}
     return html.Div([
-        breadcrumbs(trail, building["name"]),
+        breadcrumbs(trail, visible, building["name"]),
+        dbc.Alert(refusal, id=ids.ADDRESS_PROBLEM, color="warning", className="py-2") if refusal else None,
         time_form(period),
         _period_banner(period),
         html.Div([
@@ -32,14 +38,16 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
                 html.Div(bulk, id=ids.BULK_BAR, className="bulk-dock d-none") if bulk is not None else None,
                 html.P(id=ids.GRID_SUMMARY, className="small text-muted mb-1", **{"aria-live": "polite"}),
                 html.Div(id=ids.GRID_HOST, className="grid-host",
-                         **{"data-target": ids.SELECTED_UNIT, "data-selection": ids.SELECTION}),
+                         **{"data-target": ids.SELECTED_UNIT, "data-selection": ids.SELECTION,
+                            "data-editable": "true" if bulk is not None else "false"}),
             ], lg=8, xl=9),
             dbc.Col([
                 html.Div(id=ids.ACTION_MESSAGE, **{"aria-live": "polite"}),
                 html.Div(panel, id=ids.UNIT_PANEL, className="unit-panel"),
             ], lg=4, xl=3),
         ], className="g-3"),
-        html.Section([html.H2("Changes in the period" if "from" in period else "Recent changes", className="h6 mt-3"),
+        html.Section([html.H2(_changes_heading(period), className="h6 mt-3"),
+                      html.Div(id=ids.UNDO_MESSAGE, **{"aria-live": "polite"}),
                       html.Div(parts["recent"], id=ids.RECENT_CHANGES)]),
         dcc.Store(id=ids.GRID_DATA, data=parts["payload"]),
         dcc.Store(id=ids.REVISION_SEEN, data=parts["payload"]["revision"]),
@@ -75,10 +83,18 @@ def _period_banner(period: dict):
     return None
 
 
-def breadcrumbs(trail: list[dict], current: str) -> html.Nav:
-    """All buildings > district > sub-district > workstation > this building."""
-    items = [html.Li(dcc.Link("All buildings", href="/"), className="breadcrumb-item")]
-    items += [html.Li(area["name"], className="breadcrumb-item") for area in trail]
+def _changes_heading(period: dict) -> str:
+    """What the list under the grid shows: the latest changes, a day's, or a period's."""
+    if "as_of" in period:
+        return ON_DAY.format(day=period["as_of"].isoformat())
+    return IN_PERIOD if "from" in period else RECENT
+
+
+def breadcrumbs(trail: list[dict], visible: set[int], current: str) -> html.Nav:
+    """All buildings > district > sub-district > workstation > this building; areas the user may open are links."""
+    items = [html.Li(dcc.Link(ALL_BUILDINGS, href="/"), className="breadcrumb-item")]
+    items += [html.Li(dcc.Link(area["name"], href=f"/area/{area['id']}") if area["id"] in visible else area["name"],
+                      className="breadcrumb-item") for area in trail]
     items.append(html.Li(current, className="breadcrumb-item active", **{"aria-current": "page"}))
     return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
 

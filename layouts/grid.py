@@ -21,7 +21,7 @@ def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], fl
     cells = [
         [u["id"] - base_id, row_of_floor[u["floor_id"]], column_of_entrance[u["entrance_id"]], u["position"],
          _label_or_zero(u, row_labels[levels[row_of_floor[u["floor_id"]]]]), status_index[u["status"]],
-         USES.index(u["use"]), u["head_count"], (u["status_since"].date() - epoch).days, u["version"]]
+         USES.index(u["use"]), u["residents"] + u["staff"], (u["status_since"].date() - epoch).days, u["version"]]
         for u in units
     ]
     return {

@@ -1,4 +1,4 @@
-"""The building's recent changes, one line per batch, with undo for editors."""
+"""The building's recent changes, one line per batch with its field changes, and undo (after a confirmation) for editors."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
@@ -6,31 +6,75 @@ from dash import html
 
 from dashboard import ids
 from layouts.common import when
-from layouts.unit_panel import SOURCE_LABELS
+from layouts.unit_panel import FIELD_LABELS, NEW, SOURCE_LABELS, field_changes, unit_name
 
-MAX_LABELS = 6
+MAX_NAMES = 6
+MAX_DETAILS = 50
+NO_CHANGES = "No changes yet."
+NO_CHANGES_THEN = "No changes on the days shown."
+UNITS = "{count} unit(s) {names}: {what}"
+MORE_NAMES = " …"
+FIELDS_CHANGED = "{fields} changed"
+MORE_DETAILS = "… and {count} more unit(s)"
+NOTHING_CHANGED = "nothing changed"
+UNDO = "Undo"
+UNDO_QUESTION = "Undo the change {actor} made at {when} to {count} unit(s)? Each unit gets back its earlier values."
+UNDO_CONFIRM = "Yes, undo it"
 
 
-def recent(batches: list[dict], statuses: dict[str, dict], can_undo: bool) -> html.Div:
-    """Newest batches first: when, who, how many units, what changed."""
+def recent(batches: list[dict], statuses: dict[str, dict], can_undo: bool, past: bool = False) -> html.Div:
+    """Newest batches first: when, who, how many units, what changed, and each unit's field changes on demand;
+    `past` when the batches are those of past days rather than the latest."""
     if not batches:
-        return html.P("No changes yet.", className="text-muted small")
-    return html.Ol([_batch(batch, statuses, can_undo) for batch in batches], className="list-unstyled small recent-list")
+        return html.P(NO_CHANGES_THEN if past else NO_CHANGES, className="text-muted small")
+    return html.Ol([_batch(batch, statuses, can_undo) for batch in batches], className="list-unstyled small recent-list",
+                   style={"maxWidth": "60rem"})
 
 
 def _batch(batch: dict, statuses: dict[str, dict], can_undo: bool) -> html.Li:
-    """One batch: its moves and the units it touched."""
-    labels = ", ".join(batch["labels"][:MAX_LABELS]) + (" …" if len(batch["labels"]) > MAX_LABELS else "")
-    moves = "; ".join(f"{_label(statuses, before)} → {_label(statuses, after)}" for before, after in batch["moves"]) or "details"
-    undo = dbc.Button("Undo", id=ids.undo_button(batch["batch_id"]), size="sm", color="link", className="p-0 ms-2") if can_undo else None
-    return html.Li([
-        html.Span(f"{when(batch['changed_at'])} · {batch['actor']} · {SOURCE_LABELS.get(batch['source'], batch['source'])}",
-                  className="text-muted"),
-        html.Div([f"{len(batch['labels'])} unit(s) {labels}: {moves}", undo]),
-        html.Div(f"“{batch['comment']}”", className="fst-italic") if batch["comment"] else None,
-    ], className="mb-1")
+    """One batch: who and when, then its units and what changed (opening to each unit's field changes), its
+    comment, and undo beside it."""
+    return html.Li(html.Div([
+        html.Div([
+            html.Span(f"{when(batch['changed_at'])} · {batch['actor']} · {SOURCE_LABELS.get(batch['source'], batch['source'])}",
+                      className="text-muted"),
+            _details(batch["changes"], statuses),
+            html.Div(f"“{batch['comment']}”", className="fst-italic") if batch["comment"] else None,
+        ]),
+        _undo(batch) if can_undo else None,
+    ], className="d-flex justify-content-between align-items-start gap-2"), className="mb-2 batch", **{"data-batch": batch["batch_id"]})
+
+
+def _summary(changes: list[dict], statuses: dict[str, dict]) -> str:
+    """How many units, the first few by name, and the status moves (or, without any, the fields changed)."""
+    names = ", ".join(unit_name(c) for c in changes[:MAX_NAMES]) + (MORE_NAMES if len(changes) > MAX_NAMES else "")
+    moves = dict.fromkeys((c["status_before"], c["status_after"]) for c in changes if c["status_before"] != c["status_after"])
+    fields = dict.fromkeys(FIELD_LABELS.get(name, name) for c in changes for name in c["data_after"])
+    what = "; ".join(f"{_label(statuses, before)} → {_label(statuses, after)}" for before, after in moves)
+    return UNITS.format(count=len(changes), names=names, what=what or FIELDS_CHANGED.format(fields=", ".join(fields)))
+
+
+def _details(changes: list[dict], statuses: dict[str, dict]) -> html.Details:
+    """The batch in one line, opening to each unit's field changes, before → after."""
+    items = [html.Li([html.B(unit_name(c)), ": ", "; ".join(text for _, text in field_changes(c, statuses)) or NOTHING_CHANGED],
+                     **{"data-unit": c["unit_id"]}) for c in changes[:MAX_DETAILS]]
+    if len(changes) > MAX_DETAILS:
+        items.append(html.Li(MORE_DETAILS.format(count=len(changes) - MAX_DETAILS)))
+    return html.Details([html.Summary(_summary(changes, statuses)), html.Ul(items, className="mb-1 ps-3")],
+                        className="batch-details")
+
+
+def _undo(batch: dict) -> html.Details:
+    """Undo in two steps: the first click asks, naming who changed how many units when; the second undoes."""
+    question = UNDO_QUESTION.format(actor=batch["actor"], when=when(batch["changed_at"]), count=len(batch["changes"]))
+    return html.Details([
+        html.Summary(UNDO, className="link-primary"),
+        html.Div([html.Div(question), dbc.Button(UNDO_CONFIRM, id=ids.undo_button(batch["batch_id"]), size="sm", color="danger",
+                                                 className="mt-1")],
+                 className="undo-confirm alert alert-warning text-start py-1 px-2 mb-1"),
+    ], className="undo-step text-end flex-shrink-0", style={"maxWidth": "22rem"})
 
 
 def _label(statuses: dict[str, dict], code: str | None) -> str:
     """A status code as its English label."""
-    return statuses[code]["label_en"] if code in statuses else "new"
+    return statuses[code]["label_en"] if code in statuses else NEW

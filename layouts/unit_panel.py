@@ -4,10 +4,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard import ids
 from layouts.common import USE_LABELS, status_chip, when
 
 SOURCE_LABELS = {"manual": "by hand", "import": "ledger import", "rule": "automatic rule"}
-FIELD_LABELS = {"status": "status", "use": "use", "occupant_name": "occupant", "head_count": "head count", "contact_phone": "phone",
+FIELD_LABELS = {"status": "status", "use": "use", "occupant_name": "occupant", "residents": "residents", "staff": "staff",
+                "head_count": "head count", "contact_phone": "phone",
                 "quarantine_start": "quarantine start", "quarantine_end": "quarantine end", "note": "note"}
 
 
@@ -38,8 +40,8 @@ def panel(unit: dict, statuses: dict[str, dict], history: list[dict], editor=Non
             notice,
             html.Div(status_chip(status), className="mb-2"),
             editor if editor is not None else html.Dl(_fields(unit), className="row small mb-2 unit-fields"),
-            html.P(f"Version {unit['version']} · last verified {_verified(unit)}", className="small text-muted mb-0")
-            if editor is not None else None,
+            html.P(f"Version {unit['version']} · last verified {_verified(unit)}", id=ids.UNIT_VERIFIED,
+                   className="small text-muted mb-0") if editor is not None else None,
             html.H3("History", className="h6 mt-3"),
             history_list(history, statuses),
         ]),
@@ -51,7 +53,7 @@ def _fields(unit: dict) -> list:
     quarantine = f"{when(unit['quarantine_start'])} → {when(unit['quarantine_end'])}" if unit["quarantine_start"] else "—"
     pairs = [
         ("Use", USE_LABELS[unit["use"]]), ("Status since", when(unit["status_since"])),
-        ("Occupant", unit["occupant_name"] or "—"), ("Head count", unit["head_count"]),
+        ("Occupant", unit["occupant_name"] or "—"), ("Residents", unit["residents"]), ("Staff", unit["staff"]),
         ("Phone", unit["contact_phone"] or "—"), ("Quarantine", quarantine),
         ("Note", unit["note"] or "—"), ("Last verified", _verified(unit)), ("Version", unit["version"]),
     ]
@@ -60,7 +62,13 @@ def _fields(unit: dict) -> list:
 
 def _verified(unit: dict) -> str:
     """When, by whom and how the unit was last verified."""
-    return f"{when(unit['verified_at'])} by {unit['verified_by']} ({unit['verified_source']})" if unit["verified_at"] else "never"
+    if not unit["verified_at"]:
+        return "never"
+    how = SOURCE_LABELS.get(unit["verified_source"], unit["verified_source"])
+    return f"{when(unit['verified_at'])} by {unit['verified_by']} ({how})"
+
+
+NEW, EMPTY = "new", "—"
 
 
 def history_list(history: list[dict], statuses: dict[str, dict]) -> html.Ol:
@@ -71,16 +79,40 @@ def history_list(history: list[dict], statuses: dict[str, dict]) -> html.Ol:
 
 
 def _history_item(change: dict, statuses: dict[str, dict]) -> html.Li:
-    """One change: the status move and any other fields."""
+    """One change: the status move as chips, then every other field before → after."""
     moves = []
     if change["status_before"] != change["status_after"]:
         before = statuses.get(change["status_before"])
-        moves = [status_chip(before, before["label_en"]) if before else html.Span("new"), " → ",
+        moves = [status_chip(before, before["label_en"]) if before else html.Span(NEW), " → ",
                  status_chip(statuses[change["status_after"]], statuses[change["status_after"]]["label_en"])]
-    others = [f"{FIELD_LABELS.get(name, name)}: {value}" for name, value in change["data_after"].items() if name != "status"]
+    others = [html.Div(text, className="field-change", **{"data-field": name})
+              for name, text in field_changes(change, statuses) if name != "status"]
     return html.Li([
         html.Div([html.Time(when(change["changed_at"])), f" · {change['actor']} · {SOURCE_LABELS.get(change['source'], change['source'])}"],
                  className="text-muted"),
-        html.Div(moves + ([html.Div("; ".join(others))] if others else [])),
+        html.Div(moves + others),
         html.Div(f"“{change['comment']}”", className="fst-italic") if change.get("comment") else None,
     ], className="mb-2")
+
+
+def field_changes(change: dict, statuses: dict[str, dict]) -> list[tuple[str, str]]:
+    """Each field a change row set, as (field, "label: before → after") in words."""
+    before = {"status": change["status_before"], **change["data_before"]}
+    return [(name, f"{FIELD_LABELS.get(name, name)}: {field_value(name, before.get(name), statuses)} → "
+                   f"{field_value(name, value, statuses)}") for name, value in change["data_after"].items()]
+
+
+def field_value(name: str, value, statuses: dict[str, dict]) -> str:
+    """A stored value in words: labels for codes, a dash for nothing."""
+    if value is None or value == "":
+        return EMPTY
+    if name == "status":
+        return statuses[value]["label_en"] if value in statuses else str(value)
+    if name == "use":
+        return USE_LABELS.get(value, str(value))
+    return str(value)
+
+
+def unit_name(unit: dict) -> str:
+    """A unit as people find it: its entrance and its label ("2单元 503")."""
+    return f"{unit['entrance_name']} {unit['label']}"

@@ -34,10 +34,18 @@ def callback_request(key: str, entry: dict, value_for) -> dict:
     names = key[2:-2].split("...") if key.startswith("..") else [key]
     outputs = [dict(zip(("id", "property"), name.rsplit(".", 1))) for name in names]
     def items(kind):
-        return [{"id": i["id"], "property": i["property"], "value": value_for(i["id"], i["property"])} for i in entry[kind]]
-    inputs = items("inputs")
-    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-            "state": items("state"), "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+        return [_item(i, value_for(i["id"], i["property"])) for i in entry[kind]]
+    first = entry["inputs"][0]
+    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": items("inputs"),
+            "state": items("state"), "changedPropIds": [f"{first['id']}.{first['property']}"]}
+
+
+def _item(spec: dict, value):
+    """One input or state of a request; a pattern-matching ALL one lists (component id, value) pairs, none by default."""
+    if spec["id"].startswith("{"):
+        pairs = value if isinstance(value, list) else []
+        return [{"id": component, "property": spec["property"], "value": v} for component, v in pairs]
+    return {"id": spec["id"], "property": spec["property"], "value": value}
 
 
 def post_json(client, body: dict, **headers):
@@ -46,14 +54,20 @@ def post_json(client, body: dict, **headers):
                        headers={"Content-Type": "application/json", **headers})
 
 
-def edit_request(callback_map: dict, unit: dict, building_id: int, version: int | None = None, **changes) -> dict:
-    """The body of a Save of a unit's edit form with some fields changed, at the version the editor saw."""
+def edit_request(callback_map: dict, unit: dict, building_id: int, version: int | None = None,
+                 choices: dict[str, str | None] | None = None, **changes) -> dict:
+    """The body of a Save of a unit's edit form with some fields changed, at the version the editor saw; `choices`
+    answers the conflicts the form shows (field: theirs, yours or None)."""
     values = {name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS}
     values.update(changes)
     by_id = {ids.edit_field(name): value for name, value in values.items()}
-    seen = {"unit": unit["id"], "version": unit["version"] if version is None else version}
+    choices = choices or {}
+    seen = {"unit": unit["id"], "version": unit["version"] if version is None else version,
+            "conflicts": {name: {} for name in choices}}
     key, entry = next((k, e) for k, e in callback_map.items() if e["inputs"][0]["id"] == ids.EDIT_SAVE)
-    def value_for(component, _prop):
+    def value_for(component, prop):
+        if component.startswith("{"):
+            return [(ids.conflict_choice(name), ids.conflict_choice(name) if prop == "id" else c) for name, c in choices.items()]
         return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building_id}.get(component, by_id.get(component))
     return callback_request(key, entry, value_for)
 

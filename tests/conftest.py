@@ -62,10 +62,46 @@ def engine(database_url):
     db.dispose()
 
 
+@pytest.fixture(scope="module")
+def small_demos(tmp_path_factory, request):
+    """One small demo database per backend, shared by a module's property tests (their examples reuse it)."""
+    engines = {"sqlite": make_engine(f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.db'}")}
+    engines["postgresql"] = make_engine(request.getfixturevalue("postgres_cluster").new_database())
+    for engine in engines.values():
+        upgrade(engine)
+        create_demo(engine, units=150, today=DEMO_TODAY)
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
 @pytest.fixture
 def demo_engine(engine):
     """The demo sub-district as of 2020-03-01."""
     create_demo(engine, today=DEMO_TODAY)
+    return engine
+
+
+OLD_UNIT = ("INSERT INTO units (id, building_id, entrance_id, floor_id, position, label, use, occupant_name, head_count, "
+            "contact_phone, status, status_since, note, version) VALUES (:id, 1, 1, 1, :id, :label, :use, '', :heads, '', "
+            ":status, '2020-01-01 00:00:00', '', :version)")
+
+
+def old_database(path, revision: str, units: list[dict]):
+    """A SQLite database migrated only to an old revision, with one building and units of its schema (one head count)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from data.db import alembic_config
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(alembic_config(engine), revision)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO areas VALUES (1, NULL, 'city', 'c', '/1/', 0)"))
+        conn.execute(text("INSERT INTO buildings VALUES (1, 1, 'b', '', 'mixed', 0)"))
+        conn.execute(text("INSERT INTO entrances VALUES (1, 1, 'e', 0)"))
+        conn.execute(text("INSERT INTO floors VALUES (1, 1, '1', 1)"))
+        for unit in units:
+            conn.execute(text(OLD_UNIT), {"label": str(unit["id"]), "version": 1, **unit})
     return engine
 
 

@@ -22,21 +22,25 @@ CATALOGUE = [
     {"code": "not_reopened", "label_en": "Not reopened", "applies_to": ["firm", "mixed"], "requires_dates": False},
     {**STATUSES[2], "applies_to": ["home", "firm", "mixed"]},
 ]
-ROWS = [{"status": "healthy", "use": "home", "units": 40, "people": 100}, {"status": "quarantined", "use": "home", "units": 5, "people": 12},
-        {"status": "quarantined", "use": "mixed", "units": 1, "people": 3}, {"status": "reopened", "use": "firm", "units": 30, "people": 400},
-        {"status": "not_reopened", "use": "firm", "units": 10, "people": 90}, {"status": "unverified", "use": "firm", "units": 4, "people": 0}]
+ROWS = [{"status": "healthy", "use": "home", "units": 40, "residents": 100, "staff": 0},
+        {"status": "quarantined", "use": "home", "units": 5, "residents": 12, "staff": 0},
+        {"status": "quarantined", "use": "mixed", "units": 1, "residents": 3, "staff": 47},
+        {"status": "reopened", "use": "firm", "units": 30, "residents": 0, "staff": 400},
+        {"status": "not_reopened", "use": "firm", "units": 10, "residents": 0, "staff": 90},
+        {"status": "unverified", "use": "firm", "units": 4, "residents": 0, "staff": 0}]
 
 
 def test_kpis_come_from_rollups_and_the_catalogue():
     figures = summary.kpis(ROWS, CATALOGUE)
     assert (figures["units"], figures["households"], figures["firms"]) == (90, 46, 40)
-    assert figures["people"] == {"quarantined": 15}
+    assert figures["residents"] == {"quarantined": 15}, "a mixed unit's staff are not people in home quarantine"
+    assert figures["people"] == {"residents": 115, "staff": 537}
     assert figures["firm_shares"] == {"not_reopened": 0.25, "reopened": 0.75}
 
 
 def test_a_new_status_needs_no_code_to_be_counted():
     inspected = {"code": "inspected", "label_en": "Inspected", "applies_to": ["home"], "requires_dates": False}
-    figures = summary.kpis(ROWS + [{"status": "inspected", "use": "home", "units": 7, "people": 9}], CATALOGUE + [inspected])
+    figures = summary.kpis(ROWS + [{"status": "inspected", "use": "home", "units": 7, "residents": 9, "staff": 0}], CATALOGUE + [inspected])
     assert figures["households"] == 53 and figures["by_status"]["inspected"] == 7
 
 
@@ -115,7 +119,7 @@ def test_trend_and_as_of_agree_with_a_replay_of_the_history(app, client):
     assert f"As it was at the end of {day.isoformat()}" in page
     for status, label in (("unverified", "Unverified"), ("reopened", "Reopened")):
         assert f"{label} {replayed[status]:,}" in page
-    assert "People in" not in page
+    assert "Residents in" not in page
 
 
 def test_trend_figure_starts_when_records_start():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select, update
 
@@ -210,47 +211,61 @@ def press_save(driver) -> None:
     click_in_view(driver, driver.find_element(By.ID, ids.EDIT_SAVE))
 
 
-def type_note_and_save(driver, text: str) -> None:
-    """Replace the note in the open unit's form and press Save."""
-    note = driver.find_element(By.ID, ids.edit_field("note"))
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", note)
-    note.clear()
-    note.send_keys(text)
+def save_and_wait(driver) -> str:
+    """Press Save and wait for the panel to be drawn again: "saved" or "conflict"."""
+    card = driver.find_element(By.CSS_SELECTOR, ".unit-card")
     press_save(driver)
+    WebDriverWait(driver, 10).until(staleness_of(card))
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#{ids.UNIT_PANEL} .alert-success, .conflict-choices"))
+    return "conflict" if driver.find_elements(By.CSS_SELECTOR, ".conflict-choices") else "saved"
+
+
+def set_field(driver, name: str, value) -> None:
+    """Type a value into a field of the open edit form."""
+    field = driver.find_element(By.ID, ids.edit_field(name))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.clear()
+    field.send_keys(str(value))
 
 
 def test_two_people_edit_one_unit_and_nothing_is_lost(browser, sqlite_app):
     open_building(browser, sqlite_app, 1, username="staff")
-    unit_id = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
+    unit_id = int(browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit"))
+    with app_engine(sqlite_app).connect() as conn:
+        residents = queries.unit(conn, unit_id)["residents"]
     browser.find_element(f"{CELL}[data-unit='{unit_id}']").click()
     browser.wait_for_element(f"#{ids.edit_field('note')}", timeout=10)
     other = signed_in_chrome(browser.server_url, "admin", PASSWORD)
     try:
         other.get(f"{browser.server_url}/building/1?unit={unit_id}")
-        WebDriverWait(other, 15).until(lambda d: d.find_elements(By.ID, ids.edit_field("note")))
-        type_note_and_save(other, "admin: called the family")
-        WebDriverWait(other, 10).until(lambda d: "Saved." in d.find_element(By.ID, ids.UNIT_PANEL).text)
-        type_note_and_save(browser.driver, "staff: delivered groceries")
-        browser.wait_for_contains_text(".conflict", "admin", timeout=10)
-        assert browser.find_element(f"#{ids.edit_field('note')}").get_attribute("value") == "staff: delivered groceries"
-        press_save(browser.driver)
-        browser.wait_for_contains_text(f"#{ids.UNIT_PANEL}", "Saved.", timeout=10)
-        WebDriverWait(other, 10).until(lambda d: "delivered groceries" in d.find_element(By.ID, ids.RECENT_CHANGES).text
-                                       or "staff" in d.find_element(By.ID, ids.RECENT_CHANGES).text)
+        WebDriverWait(other, 15).until(lambda d: d.find_elements(By.ID, ids.edit_field("residents")))
+        set_field(other, "residents", residents + 1)
+        assert save_and_wait(other) == "saved"
+        set_field(browser.driver, "note", "staff: delivered groceries")
+        assert save_and_wait(browser.driver) == "saved", "a field only one of them changed is merged"
+        assert save_and_wait(browser.driver) == "saved"
+        set_field(other, "note", "admin: called the family")
+        assert save_and_wait(other) == "conflict"
+        assert other.find_element(By.ID, ids.edit_field("note")).get_attribute("value") == "admin: called the family"
+        assert other.find_element(By.ID, ids.edit_field("residents")).get_attribute("value") == str(residents + 1)
+        other.find_element(By.CSS_SELECTOR, ".conflict-choice input[value='yours']").click()
+        assert save_and_wait(other) == "saved"
     finally:
         other.quit()
     with app_engine(sqlite_app).connect() as conn:
-        notes = [c["data_after"].get("note") for c in queries.unit_history(conn, int(unit_id))[:2]]
-    assert notes == ["staff: delivered groceries", "admin: called the family"]
+        after = queries.unit(conn, unit_id)
+        notes = [c["data_after"].get("note") for c in queries.unit_history(conn, unit_id)[:2]]
+    assert (after["residents"], after["note"]) == (residents + 1, "admin: called the family")
+    assert notes == ["admin: called the family", "staff: delivered groceries"]
 
 
 def test_another_open_page_shows_a_change_within_seconds(browser, sqlite_app):
     open_building(browser, sqlite_app, 1, username="leader")
     unit = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
     with writing(app_engine(sqlite_app)) as conn:
-        apply_edits(conn, [UnitEdit(int(unit), {"status": "vacant"})], ChangeContext(actor=SYSTEM))
+        apply_edits(conn, [UnitEdit(int(unit), {"status": "unverified"})], ChangeContext(actor=SYSTEM))
     WebDriverWait(browser.driver, 8).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "vacant")
+        lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "unverified")
 
 
 def bulk_bar_hidden(browser) -> None:
@@ -280,6 +295,7 @@ def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
     top_row.find_element(By.CSS_SELECTOR, ".pick-floor").click()
     picked = [c.get_attribute("data-unit") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.picked")]
     Select(browser.find_element(f"#{ids.BULK_STATUS}")).select_by_value("vacant")
+    browser.wait_for_element(f"#{ids.BULK_CLEAR_OCCUPANTS}", timeout=5).click()
     browser.find_element(f"#{ids.BULK_COMMENT}").send_keys("moved out in January")
     browser.find_element(f"#{ids.BULK_APPLY}").click()
     browser.wait_for_contains_text(f"#{ids.ACTION_MESSAGE}", f"Applied to {len(picked)} unit(s)", timeout=10)
@@ -293,7 +309,7 @@ def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
 def test_a_leader_finds_quarantined_households_in_three_clicks(browser, sqlite_app):
     start_signed_in(browser, sqlite_app, "leader")
     browser.wait_for_contains_text("h1", "鲁谷街道", timeout=15)
-    assert "People in home quarantine" in browser.find_element(".kpis").text
+    assert "Residents in home quarantine" in browser.find_element(".kpis").text
     follow_link(browser.driver, browser.find_element("#area-children a"))
     browser.wait_for_contains_text("h1", "楼宇工作站", timeout=15)
     follow_link(browser.driver, browser.find_element("#area-buildings a"))
@@ -301,4 +317,52 @@ def test_a_leader_finds_quarantined_households_in_three_clicks(browser, sqlite_a
     browser.find_element("#legend button:nth-of-type(2)").click()
     WebDriverWait(browser.driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)"))
     assert {c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)")} <= {"quarantined"}
+    assert browser.get_logs() == []
+
+
+def test_undo_asks_first_and_answers_beside_the_list(browser, sqlite_app):
+    db = app_engine(sqlite_app)
+    with db.connect() as conn:
+        unit = conn.execute(select(Unit.id, Unit.note).where(Unit.building_id == 1).order_by(Unit.id)).first()
+    with writing(db) as conn:
+        apply_edits(conn, [UnitEdit(unit.id, {"note": "a note to take back"})], ChangeContext(actor=SYSTEM))
+    open_building(browser, sqlite_app, 1, username="staff")
+    step = browser.find_element(f"#{ids.RECENT_CHANGES} .batch .undo-step")
+    confirm = step.find_element(By.CSS_SELECTOR, ".undo-confirm")
+    assert not confirm.is_displayed()
+    click_in_view(browser.driver, step.find_element(By.TAG_NAME, "summary"))
+    WebDriverWait(browser.driver, 5).until(lambda d: confirm.is_displayed())
+    assert SYSTEM.username in confirm.text and "1" in confirm.text
+    with db.connect() as conn:
+        assert queries.unit(conn, unit.id)["note"] == "a note to take back"
+    click_in_view(browser.driver, confirm.find_element(By.TAG_NAME, "button"))
+    browser.wait_for_element(f"#{ids.UNDO_MESSAGE} .alert-success", timeout=10)
+    answer = browser.find_element(f"#{ids.UNDO_MESSAGE} .alert")
+    assert browser.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight", answer)
+    with db.connect() as conn:
+        assert queries.unit(conn, unit.id)["note"] == unit.note
+    assert browser.get_logs() == []
+
+
+def test_the_form_counts_the_note_and_clears_a_vacant_units_occupant(browser, sqlite_app):
+    open_building(browser, sqlite_app, 1, username="staff")
+    unit_id = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
+    browser.find_element(f"{CELL}[data-unit='{unit_id}']").click()
+    note = browser.wait_for_element(f"#{ids.edit_field('note')}", timeout=10)
+    limit = int(browser.find_element(f"#{ids.EDIT_NOTE_LEFT}").get_attribute("data-limit"))
+    note.clear()
+    note.send_keys("x" * 25)
+    WebDriverWait(browser.driver, 5).until(
+        lambda d: d.find_element(By.ID, ids.EDIT_NOTE_LEFT).text.startswith(str(limit - 25)))
+    Select(browser.find_element(f"#{ids.edit_field('status')}")).select_by_value("vacant")
+    press_save(browser.driver)
+    click_in_view(browser.driver, browser.wait_for_element(f"#{ids.EDIT_CLEAR_OCCUPANT}", timeout=10))
+    WebDriverWait(browser.driver, 5).until(
+        lambda d: d.find_element(By.ID, ids.edit_field("occupant_name")).get_attribute("value") == "")
+    assert browser.find_element(f"#{ids.edit_field('residents')}").get_attribute("value") == "0"
+    assert save_and_wait(browser.driver) == "saved"
+    with app_engine(sqlite_app).connect() as conn:
+        after = queries.unit(conn, int(unit_id))
+    assert (after["status"], after["occupant_name"], after["residents"], after["note"]) == ("vacant", "", 0, "x" * 25)
     assert browser.get_logs() == []

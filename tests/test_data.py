@@ -170,8 +170,11 @@ def test_stale_edit_is_refused_and_changes_nothing(demo_engine):
     with demo_engine.connect() as conn:
         first, second = (first_unit(conn, "healthy"), first_unit(conn, "reopened"))
         changes_before = conn.execute(select(func.count()).select_from(UnitChange)).scalar_one()
-    edits = [UnitEdit(first["id"], {"status": "vacant"}, seen_version=first["version"]),
-             UnitEdit(second["id"], {"status": "vacant"}, seen_version=second["version"] - 1)]
+    with demo_engine.begin() as conn:
+        apply_edits(conn, [UnitEdit(second["id"], {"status": "not_reopened"})], ChangeContext(actor=SYSTEM))
+        changes_before += 1
+    edits = [UnitEdit(first["id"], {"status": "unverified"}, seen_version=first["version"]),
+             UnitEdit(second["id"], {"status": "unverified"}, seen_version=second["version"])]
     with pytest.raises(StaleEdit) as refused, demo_engine.begin() as conn:
         apply_edits(conn, edits, ChangeContext(actor=SYSTEM))
     assert refused.value.unit_ids == [second["id"]]

@@ -26,8 +26,8 @@ from data.changes import (
 from data.db import make_engine, upgrade, writing
 from data.demo import create_demo
 from data.models import AreaCount, AreaDailyDelta, BuildingStatusCount, Unit, UnitChange
-from data.validation import InvalidEdit, clean
-from tests.conftest import DEMO_TODAY
+from data.validation import Catalogues, InvalidEdit, clean
+from tests.conftest import DEMO_TODAY, old_database
 
 STAFF_WS1 = Account(7, "wang", "staff", ("/1/2/3/4/",))
 LEADER = Account(8, "li", "leader", ("/1/2/3/",))
@@ -36,29 +36,42 @@ CATALOGUE = {
     "quarantined": {"code": "quarantined", "label_en": "Home quarantine", "applies_to": ["home", "mixed"], "requires_dates": True, "default_days": 14},
     "reopened": {"code": "reopened", "label_en": "Reopened", "applies_to": ["firm", "mixed"], "requires_dates": False, "default_days": None},
 }
-HOME = {"status": "healthy", "use": "home", "quarantine_start": None, "quarantine_end": None}
+USES = {
+    "home": {"code": "home", "label_en": "Home", "max_residents": 20, "max_staff": 0},
+    "firm": {"code": "firm", "label_en": "Firm", "max_residents": 0, "max_staff": 5000},
+    "mixed": {"code": "mixed", "label_en": "Firm and home", "max_residents": 20, "max_staff": 5000},
+}
+CATALOGUES = Catalogues(CATALOGUE, USES)
+TODAY = dt.date(2020, 3, 1)
+HOME = {"status": "healthy", "use": "home", "quarantine_start": None, "quarantine_end": None, "occupant_name": "王芳",
+        "residents": 3, "staff": 0, "contact_phone": "", "note": ""}
+
+
+def cleaned(row: dict, raw: dict) -> tuple[dict, dict]:
+    """clean() against the test catalogues on TODAY."""
+    return clean(row, raw, CATALOGUES, TODAY)
 
 
 def test_clean_types_values_and_names_each_error_by_field():
-    values, errors = clean(HOME, {"head_count": " 4 ", "note": " ok ", "contact_phone": "138 1234-5678"}, CATALOGUE)
-    assert (values, errors) == ({"head_count": 4, "note": "ok", "contact_phone": "138 1234-5678"}, {})
-    _, errors = clean(HOME, {"head_count": "many", "contact_phone": "call me", "note": "x" * 2001, "version": 3}, CATALOGUE)
-    assert set(errors) == {"head_count", "contact_phone", "note", "version"}
+    values, errors = cleaned(HOME, {"residents": " 4 ", "note": " ok ", "contact_phone": "138 1234-5678"})
+    assert (values, errors) == ({"residents": 4, "note": "ok", "contact_phone": "13812345678"}, {})
+    _, errors = cleaned(HOME, {"residents": "many", "contact_phone": "call me", "note": "x" * 2001, "version": 3})
+    assert set(errors) == {"residents", "contact_phone", "note", "version"}
 
 
 def test_status_must_apply_to_the_use():
-    assert "does not apply to a home unit" in clean(HOME, {"status": "reopened"}, CATALOGUE)[1]["status"]
-    assert clean(HOME, {"status": "reopened", "use": "mixed"}, CATALOGUE)[1] == {}
+    assert "does not apply to a home unit" in cleaned(HOME, {"status": "reopened"})[1]["status"]
+    assert cleaned(HOME, {"status": "reopened", "use": "mixed"})[1] == {}
 
 
 def test_quarantine_needs_a_start_and_defaults_its_end():
-    assert "required" in clean(HOME, {"status": "quarantined"}, CATALOGUE)[1]["quarantine_start"]
-    values, errors = clean(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01"}, CATALOGUE)
+    assert "required" in cleaned(HOME, {"status": "quarantined"})[1]["quarantine_start"]
+    values, errors = cleaned(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01"})
     assert errors == {} and values["quarantine_end"] == dt.date(2020, 3, 15)
-    _, errors = clean(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "2020-02-01"}, CATALOGUE)
+    _, errors = cleaned(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "2020-02-01"})
     assert errors == {"quarantine_end": "ends before it starts"}
     quarantined = {**HOME, "status": "quarantined", "quarantine_start": dt.date(2020, 3, 1), "quarantine_end": dt.date(2020, 3, 15)}
-    assert clean(quarantined, {"status": "healthy"}, CATALOGUE)[0] == {"status": "healthy", "quarantine_start": None, "quarantine_end": None}
+    assert cleaned(quarantined, {"status": "healthy"})[0] == {"status": "healthy", "quarantine_start": None, "quarantine_end": None}
 
 
 def unit_where(conn, **conditions) -> dict:
@@ -75,8 +88,9 @@ def counts_match(conn) -> bool:
         BuildingStatusCount.building_id, BuildingStatusCount.status, BuildingStatusCount.count)) if c})
     real = Counter({(b, s): c for b, s, c in conn.execute(
         select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status))})
-    rollups = {(a, s, u): (n, p) for a, s, u, n, p in conn.execute(
-        select(AreaCount.area_id, AreaCount.status, AreaCount.use, AreaCount.units, AreaCount.people)) if n or p}
+    rollups = {(a, s, u): (n, r, f) for a, s, u, n, r, f in conn.execute(
+        select(AreaCount.area_id, AreaCount.status, AreaCount.use, AreaCount.units, AreaCount.residents, AreaCount.staff))
+        if n or r or f}
     daily = {(a, d, s): n for a, d, s, n in conn.execute(
         select(AreaDailyDelta.area_id, AreaDailyDelta.day, AreaDailyDelta.status, AreaDailyDelta.delta)) if n}
     return kept == real and rollups == area_totals(conn) and daily == {k: n for k, n in daily_totals(conn).items() if n}
@@ -98,11 +112,13 @@ def test_edits_outside_the_editors_areas_are_refused(demo_engine):
 def test_a_stale_edit_says_who_changed_what_since(demo_engine):
     with writing(demo_engine) as conn:
         unit = unit_where(conn, status="healthy", use="home")
-        apply_edits(conn, [UnitEdit(unit["id"], {"status": "vacant"}, unit["version"])], ChangeContext(actor=STAFF_WS1))
+        apply_edits(conn, [UnitEdit(unit["id"], {"status": "unverified"}, unit["version"])], ChangeContext(actor=STAFF_WS1))
     with writing(demo_engine) as conn, pytest.raises(StaleEdit) as stale:
-        apply_edits(conn, [UnitEdit(unit["id"], {"note": "mine"}, unit["version"])], ChangeContext(actor=SYSTEM))
+        apply_edits(conn, [UnitEdit(unit["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY}, unit["version"])],
+                    ChangeContext(actor=SYSTEM))
     [later] = stale.value.later
-    assert (later["actor"], later["status_before"], later["status_after"], later["label"]) == ("wang", "healthy", "vacant", unit["label"])
+    assert (later["actor"], later["status_before"], later["status_after"], later["label"]) == ("wang", "healthy", "unverified", unit["label"])
+    assert stale.value.conflicts == {unit["id"]: {"status": {"original": "healthy", "theirs": "unverified", "yours": "quarantined"}}}
 
 
 def test_a_mixed_batch_writes_history_in_edit_order_and_dates_only_new_statuses(demo_engine):
@@ -110,17 +126,17 @@ def test_a_mixed_batch_writes_history_in_edit_order_and_dates_only_new_statuses(
         ids = conn.execute(select(Unit.id).where(Unit.status == "healthy", Unit.use == "home").order_by(Unit.id.desc()).limit(3)).scalars()
         homes = [queries.unit(conn, unit_id) for unit_id in ids]
         at = dt.datetime(2020, 3, 2, 10)
-        edits = [UnitEdit(homes[0]["id"], {"status": "vacant"}), UnitEdit(homes[1]["id"], {"note": "called"}),
-                 UnitEdit(homes[2]["id"], {"note": "knocked", "head_count": 7})]
+        edits = [UnitEdit(homes[0]["id"], {"status": "unverified"}), UnitEdit(homes[1]["id"], {"note": "called"}),
+                 UnitEdit(homes[2]["id"], {"note": "knocked", "residents": 7})]
         assert apply_edits(conn, edits, ChangeContext(actor=SYSTEM, at=at)) == [edit.unit_id for edit in edits]
         after = [queries.unit(conn, home["id"]) for home in homes]
         rows = conn.execute(select(UnitChange.unit_id, UnitChange.unit_version, UnitChange.data_after)
                             .where(UnitChange.changed_at == at).order_by(UnitChange.id)).all()
     assert [row.unit_id for row in rows] == [home["id"] for home in homes]
     assert [row.unit_version for row in rows] == [u["version"] for u in after] == [h["version"] + 1 for h in homes]
-    assert [row.data_after for row in rows] == [{"status": "vacant"}, {"note": "called"}, {"note": "knocked", "head_count": 7}]
+    assert [row.data_after for row in rows] == [{"status": "unverified"}, {"note": "called"}, {"note": "knocked", "residents": 7}]
     assert [u["status_since"] == at for u in after] == [True, False, False]
-    assert (after[0]["status"], after[1]["note"], after[2]["head_count"], after[2]["status"]) == ("vacant", "called", 7, "healthy")
+    assert (after[0]["status"], after[1]["note"], after[2]["residents"], after[2]["status"]) == ("unverified", "called", 7, "healthy")
 
 
 def test_invalid_values_in_a_batch_change_nothing(demo_engine):
@@ -128,7 +144,7 @@ def test_invalid_values_in_a_batch_change_nothing(demo_engine):
         home = unit_where(conn, status="healthy", use="home")
         firm = unit_where(conn, status="not_reopened", use="firm")
     with writing(demo_engine) as conn, pytest.raises(InvalidEdit) as invalid:
-        apply_edits(conn, [UnitEdit(home["id"], {"status": "vacant"}), UnitEdit(firm["id"], {"status": "healthy"})],
+        apply_edits(conn, [UnitEdit(home["id"], {"status": "unverified"}), UnitEdit(firm["id"], {"status": "healthy"})],
                     ChangeContext(actor=SYSTEM))
     assert list(invalid.value.errors) == [firm["id"]]
     with demo_engine.connect() as conn:
@@ -143,12 +159,12 @@ def test_undo_reverts_a_batch_unless_a_unit_moved_since(demo_engine):
         undo_batch(conn, batch.batch_id, ChangeContext(actor=SYSTEM))
         assert queries.unit(conn, first["id"])["status"] == "healthy" and queries.unit(conn, first["id"])["quarantine_end"] is None
         again = ChangeContext(actor=SYSTEM)
-        apply_edits(conn, [UnitEdit(u["id"], {"status": "vacant"}) for u in (first, second)], again)
+        apply_edits(conn, [UnitEdit(u["id"], {"status": "unverified"}) for u in (first, second)], again)
         apply_edits(conn, [UnitEdit(second["id"], {"note": "later"})], ChangeContext(actor=STAFF_WS1))
         with pytest.raises(UndoRefused) as refused:
             undo_batch(conn, again.batch_id, ChangeContext(actor=SYSTEM))
         assert [c["unit_id"] for c in refused.value.later] == [second["id"]]
-        assert queries.unit(conn, first["id"])["status"] == "vacant"
+        assert queries.unit(conn, first["id"])["status"] == "unverified"
         assert counts_match(conn)
 
 
@@ -160,24 +176,11 @@ steps = st.lists(st.one_of(
 ), max_size=12)
 
 
-@pytest.fixture(scope="module")
-def property_engines(tmp_path_factory, request):
-    """One small demo database per backend for the property test (rebuilt examples reuse it)."""
-    engines = {"sqlite": make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}")}
-    engines["postgresql"] = make_engine(request.getfixturevalue("postgres_cluster").new_database())
-    for engine in engines.values():
-        upgrade(engine)
-        create_demo(engine, units=150, today=DEMO_TODAY)
-    yield engines
-    for engine in engines.values():
-        engine.dispose()
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(script=steps)
-def test_any_edits_bulk_edits_and_undos_keep_counts_and_history_true(property_engines, backend, script):
-    engine = property_engines[backend]
+def test_any_edits_bulk_edits_and_undos_keep_counts_and_history_true(small_demos, backend, script):
+    engine = small_demos[backend]
     with engine.connect() as conn:
         homes = conn.execute(select(Unit.id).where(Unit.use == "home").order_by(Unit.id).limit(10)).scalars().all()
     batches = []
@@ -198,7 +201,9 @@ def run_step(conn, kind: str, target, status: str | None, homes: list[int], batc
     """One step of a property-test script; refusals are part of the game."""
     values = {"status": status, "quarantine_start": DEMO_TODAY} if status == "quarantined" else {"status": status}
     if kind == "edit" and target % 3 == 0:
-        values["head_count"] = target + 1
+        values["residents"] = target + 1
+    if status == "vacant":
+        values.update(occupant_name="", residents=0, staff=0)
     ctx, changed = ChangeContext(actor=SYSTEM), []
     try:
         if kind == "edit":
@@ -225,7 +230,7 @@ def test_concurrent_saves_of_one_unit_let_exactly_one_win(database_url):
         barrier.wait()
         try:
             with writing(engine) as conn:
-                apply_edits(conn, [UnitEdit(unit["id"], {"note": f"writer {n}", "head_count": n}, unit["version"])],
+                apply_edits(conn, [UnitEdit(unit["id"], {"note": f"writer {n}", "residents": n}, unit["version"])],
                             ChangeContext(actor=SYSTEM))
             outcomes.append("saved")
         except StaleEdit:
@@ -241,24 +246,13 @@ def test_concurrent_saves_of_one_unit_let_exactly_one_win(database_url):
         assert counts_match(conn)
         assert conn.execute(select(func.count()).where(UnitChange.unit_id == unit["id"])).scalar_one() == unit["version"] + 1
     assert sorted(outcomes) == ["conflict"] * 5 + ["saved"]
-    assert after["version"] == unit["version"] + 1 and after["note"] == f"writer {after['head_count']}"
+    assert after["version"] == unit["version"] + 1 and after["note"] == f"writer {after['residents']}"
     engine.dispose()
 
 
 def test_migration_numbers_existing_history(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    from alembic import command
-
-    from data.db import alembic_config
-    command.upgrade(alembic_config(engine), "0002")
+    engine = old_database(tmp_path / "old.db", "0002", [{"id": 1, "use": "home", "heads": 0, "status": "healthy", "version": 2}])
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO areas VALUES (1, NULL, 'city', 'c', '/1/', 0)"))
-        conn.execute(text("INSERT INTO buildings VALUES (1, 1, 'b', '', 'residential', 0)"))
-        conn.execute(text("INSERT INTO entrances VALUES (1, 1, 'e', 0)"))
-        conn.execute(text("INSERT INTO floors VALUES (1, 1, '1', 1)"))
-        conn.execute(text("INSERT INTO units (id, building_id, entrance_id, floor_id, position, label, use, occupant_name, head_count, "
-                          "contact_phone, status, status_since, note, version) VALUES (1, 1, 1, 1, 0, '101', 'home', '', 0, '', "
-                          "'healthy', '2020-01-01 00:00:00', '', 2)"))
         for n, (at, before, after) in enumerate([("2020-01-02", "healthy", "vacant"), ("2020-01-01", None, "healthy")], 1):
             conn.execute(text("INSERT INTO unit_changes (id, unit_id, building_id, changed_at, actor, source, batch_id, status_before, "
                               "status_after, data_before, data_after) VALUES (:id, 1, 1, :at, 'a', 'import', 'b', :before, :after, '{}', '{}')"),

@@ -26,7 +26,7 @@ FLOORS = [{"id": 10, "entrance_id": 1, "label": "B1", "level": -1}, {"id": 11, "
 def unit(uid, floor_id, entrance_id, position, label, status="healthy", use="home", day=1, end=None):
     """A unit row as queries.building_units returns it."""
     return {"id": uid, "floor_id": floor_id, "entrance_id": entrance_id, "position": position, "label": label,
-            "use": use, "head_count": 3, "status": status, "status_since": dt.datetime(2020, 2, day, 9), "version": 2,
+            "use": use, "residents": 3, "staff": 0, "status": status, "status_since": dt.datetime(2020, 2, day, 9), "version": 2,
             "quarantine_end": end}
 
 
@@ -80,7 +80,7 @@ def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
     payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, TODAY)
     trail = [{"id": 1, "kind": "city", "name": "北京市"}, {"id": 4, "kind": "workstation", "name": "第一楼宇工作站"}]
     parts = {"payload": payload, "legend": building.legend_items(STATUSES, {"healthy": 3, "quarantined": 1}),
-             "recent": "none yet", "due": due_list.due_list([UNITS[2]], {s["code"]: s for s in STATUSES}, can_confirm=True)}
+             "recent": "none yet", "due": due_list.due_list([{**UNITS[2], "entrance_name": "1单元"}], {s["code"]: s for s in STATUSES}, can_confirm=True)}
     page = building.page(BUILDING, trail, parts, None, unit_panel.empty(), bulk.bulk_bar(STATUSES))
     assert by_id(page, ids.GRID_DATA).data is payload
     assert "Confirm: Healthy household" in text_of(by_id(page, ids.DUE_LIST))
@@ -99,19 +99,20 @@ def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
 
 def test_unit_panel_shows_every_field_and_history_newest_first():
     row = {"id": 5, "label": "503", "entrance_name": "1单元", "floor_label": "5", "use": "mixed", "status": "quarantined",
-           "status_since": dt.datetime(2020, 2, 20, 9, 13), "occupant_name": "黄娜", "head_count": 2,
+           "status_since": dt.datetime(2020, 2, 20, 9, 13), "occupant_name": "黄娜", "residents": 2, "staff": 0,
            "contact_phone": "15343289213", "quarantine_start": dt.date(2020, 2, 20), "quarantine_end": dt.date(2020, 3, 5),
            "note": "needs groceries", "verified_at": None, "verified_by": None, "verified_source": None, "version": 2}
     history = [
         {"changed_at": dt.datetime(2020, 2, 20, 9, 13), "actor": "刘洋", "source": "manual", "status_before": "unverified",
-         "status_after": "quarantined", "data_after": {"status": "quarantined", "quarantine_end": "2020-03-05"}},
+         "status_after": "quarantined", "data_before": {"status": "unverified", "quarantine_end": None},
+         "data_after": {"status": "quarantined", "quarantine_end": "2020-03-05"}},
         {"changed_at": dt.datetime(2020, 2, 3, 3, 10), "actor": "台账导入", "source": "import", "status_before": None,
-         "status_after": "unverified", "data_after": {"status": "unverified"}},
+         "status_after": "unverified", "data_before": {}, "data_after": {"status": "unverified"}},
     ]
     panel = unit_panel.panel(row, {s["code"]: s for s in STATUSES}, history)
     words = text_of(panel)
     for expected in ("503", "1单元", "黄娜", "15343289213", "2020-02-20 → 2020-03-05", "needs groceries", "never",
-                     "Firm and home (企住一体)", "quarantine end: 2020-03-05", "ledger import", "new"):
+                     "Firm and home (企住一体)", "quarantine end: — → 2020-03-05", "ledger import", "new"):
         assert expected in words
     assert words.index("刘洋") < words.index("台账导入")
 
@@ -135,11 +136,14 @@ def test_overview_groups_buildings_by_area_and_says_when_nothing_matches():
 
 
 def test_recent_changes_offer_undo_only_to_editors():
+    changes = [{"unit_id": unit_id, "label": label, "entrance_name": "1单元", "status_before": "unverified",
+                "status_after": "healthy", "data_before": {"status": "unverified"}, "data_after": {"status": "healthy"}}
+               for unit_id, label in ((1, "101"), (2, "102"))]
     batch = {"batch_id": "b1", "changed_at": dt.datetime(2020, 3, 1, 9), "actor": "王芳", "source": "manual",
-             "comment": "door-knock round 3", "labels": ["101", "102"], "moves": [("unverified", "healthy")]}
+             "comment": "door-knock round 3", "changes": changes}
     by_code = {s["code"]: s for s in STATUSES}
     editable = recent_changes.recent([batch], by_code, can_undo=True)
-    assert "2 unit(s) 101, 102: Unverified → Healthy household" in text_of(editable)
+    assert "2 unit(s) 1单元 101, 1单元 102: Unverified → Healthy household" in text_of(editable)
     assert "door-knock round 3" in text_of(editable)
     assert by_id(editable, ids.undo_button("b1")) is not None
     try:

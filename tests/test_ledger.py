@@ -20,11 +20,11 @@ from data.models import AreaCount, AreaDailyDelta, Building, BuildingStatusCount
 
 STAFF_WS1 = Account(7, "wang", "staff", ("/1/2/3/4/",))
 LEADER = Account(8, "li", "leader", ("/1/2/3/",))
-HEADER = ["building", "entrance", "unit", "status", "quarantine_start", "head_count", "note", "version"]
-UNIT_NAMES = (select(Unit.id, Unit.use, Unit.status, Unit.head_count, Unit.version, Unit.label, Building.name.label("building"),
+HEADER = ["building", "entrance", "unit", "status", "quarantine_start", "residents", "staff", "note", "version"]
+UNIT_NAMES = (select(Unit.id, Unit.use, Unit.status, Unit.residents, Unit.staff, Unit.version, Unit.label, Building.name.label("building"),
                      Entrance.name.label("entrance"))
               .join(Building, Building.id == Unit.building_id).join(Entrance, Entrance.id == Unit.entrance_id))
-COUNTERS = {BuildingStatusCount: ("count",), AreaCount: ("units", "people"), AreaDailyDelta: ("delta",)}
+COUNTERS = {BuildingStatusCount: ("count",), AreaCount: ("units", "residents", "staff"), AreaDailyDelta: ("delta",)}
 
 
 def a_unit(conn, building_id: int, use: str, status: str) -> dict:
@@ -46,9 +46,9 @@ def units(demo_engine) -> dict[str, dict]:
                 "other_home": a_unit(conn, 4, "home", "healthy"), "outside": a_unit(conn, 13, "home", "healthy")}
 
 
-def cells(unit: dict, status: str = "", start="", head_count="", note="", version="") -> list:
+def cells(unit: dict, status: str = "", start="", residents="", note="", version="", staff="") -> list:
     """One ledger row in HEADER's columns."""
-    return [unit["building"], unit["entrance"], unit["label"], status, start, head_count, note, version]
+    return [unit["building"], unit["entrance"], unit["label"], status, start, residents, staff, note, version]
 
 
 def write_ledger(path, header: list[str], rows: list[list]):
@@ -79,10 +79,10 @@ def maintained_counts(conn) -> dict:
             for model, counters in COUNTERS.items()}
 
 
-def vacant_in_building_1(conn) -> int:
-    """The maintained count of vacant units in building 1."""
+def unverified_in_building_1(conn) -> int:
+    """The maintained count of unverified units in building 1."""
     return conn.execute(select(BuildingStatusCount.count).where(
-        BuildingStatusCount.building_id == 1, BuildingStatusCount.status == "vacant")).scalar() or 0
+        BuildingStatusCount.building_id == 1, BuildingStatusCount.status == "unverified")).scalar() or 0
 
 
 def run_import(engine, path, actor: Account = SYSTEM, comment: str | None = None):
@@ -102,31 +102,32 @@ def test_a_good_ledger_changes_its_units_in_one_import_batch(demo_engine, units,
     start = dt.datetime(2020, 3, 1) if suffix == ".xlsx" else "2020-03-01"
     path = write_ledger(tmp_path / f"ledger{suffix}", HEADER, [
         cells(home, "quarantined", start, note="回京，居家观察", version=home["version"]),
-        cells(firm, "已复工", head_count=12),
+        cells(firm, "已复工", staff=12),
         cells(other, "healthy"),
     ])
     report, context = run_import(demo_engine, path, comment="3月台账")
     assert (report.rows, report.changed, report.unchanged, report.batch_id) == (3, 2, 1, context.batch_id)
     with demo_engine.connect() as conn:
         now = {unit_id: row for unit_id, *row in conn.execute(select(
-            Unit.id, Unit.status, Unit.quarantine_start, Unit.quarantine_end, Unit.head_count, Unit.note, Unit.version))}
-        assert now[home["id"]] == ["quarantined", dt.date(2020, 3, 1), dt.date(2020, 3, 15), home["head_count"], "回京，居家观察", home["version"] + 1]
-        status, _start, _end, head_count, _note, version = now[firm["id"]]
-        assert (status, head_count, version) == ("reopened", 12, firm["version"] + 1)
-        assert now[other["id"]][5] == other["version"]
+            Unit.id, Unit.status, Unit.quarantine_start, Unit.quarantine_end, Unit.residents, Unit.staff, Unit.note, Unit.version))}
+        assert now[home["id"]] == ["quarantined", dt.date(2020, 3, 1), dt.date(2020, 3, 15), home["residents"], 0, "回京，居家观察",
+                                   home["version"] + 1]
+        status, _start, _end, _residents, staff, _note, version = now[firm["id"]]
+        assert (status, staff, version) == ("reopened", 12, firm["version"] + 1)
+        assert now[other["id"]][6] == other["version"]
         history = conn.execute(select(UnitChange.unit_id, UnitChange.source, UnitChange.actor, UnitChange.comment, UnitChange.status_after)
                                .where(UnitChange.batch_id == context.batch_id).order_by(UnitChange.id)).all()
         assert history == [(home["id"], "import", "system", "3月台账", "quarantined"), (firm["id"], "import", "system", "3月台账", "reopened")]
 
 
 def test_counts_follow_an_import(demo_engine, units, tmp_path):
-    rows = [cells(units[name], "vacant") for name in ("home", "firm", "other_home")]
+    rows = [cells(units[name], "unverified") for name in ("home", "firm", "other_home")]
     with demo_engine.connect() as conn:
-        vacant_before, counts_before = vacant_in_building_1(conn), maintained_counts(conn)
+        unverified_before, counts_before = unverified_in_building_1(conn), maintained_counts(conn)
     run_import(demo_engine, write_ledger(tmp_path / "ledger.csv", HEADER, rows))
     with writing(demo_engine) as conn:
         kept = maintained_counts(conn)
-        assert vacant_in_building_1(conn) == vacant_before + 2 and kept != counts_before
+        assert unverified_in_building_1(conn) == unverified_before + 2 and kept != counts_before
         recount(conn)
         assert maintained_counts(conn) == kept
 
@@ -141,27 +142,27 @@ def test_empty_cells_leave_fields_unchanged_and_a_row_may_change_nothing(demo_en
 
 def bad_header(header):
     """A case whose header differs from HEADER."""
-    return lambda units: (header, [[units["home"]["building"], units["home"]["entrance"], units["home"]["label"], "vacant"][:len(header)]])
+    return lambda units: (header, [[units["home"]["building"], units["home"]["entrance"], units["home"]["label"], "unverified"][:len(header)]])
 
 
 BAD_LEDGERS = {
     "unknown column": (".csv", bad_header(["building", "entrance", "unit", "colour"]), "row 1, colour: unknown column"),
     "missing column": (".csv", bad_header(["building", "unit", "status"]), "row 1, entrance: required column missing"),
     "nothing to change": (".csv", bad_header(["building", "entrance", "unit", "version"]), "row 1: no column to change"),
-    "unknown unit": (".csv", lambda u: (HEADER, [cells(u["home"], "vacant"), [u["home"]["building"], u["home"]["entrance"], "9999", "vacant"]]),
+    "unknown unit": (".csv", lambda u: (HEADER, [cells(u["home"], "unverified"), [u["home"]["building"], u["home"]["entrance"], "9999", "unverified"]]),
                      "row 3, unit: no unit '9999' in"),
-    "unknown building": (".xlsx", lambda u: (HEADER, [cells(u["home"], "vacant"), ["没有这栋楼", "1单元", "101", "vacant"]]),
+    "unknown building": (".xlsx", lambda u: (HEADER, [cells(u["home"], "unverified"), ["没有这栋楼", "1单元", "101", "unverified"]]),
                          "row 3, building: no building named '没有这栋楼'"),
-    "duplicate unit": (".csv", lambda u: (HEADER, [cells(u["home"], "vacant"), cells(u["firm"], "vacant"), cells(u["home"], "unverified")]),
+    "duplicate unit": (".csv", lambda u: (HEADER, [cells(u["home"], "unverified"), cells(u["firm"], "unverified"), cells(u["home"], "unverified")]),
                        "row 4, unit: the same unit as row 2"),
-    "status not for the use": (".xlsx", lambda u: (HEADER, [cells(u["firm"], "vacant"), cells(u["home"], "reopened")]),
+    "status not for the use": (".xlsx", lambda u: (HEADER, [cells(u["firm"], "unverified"), cells(u["home"], "reopened")]),
                                "row 3, status: Reopened does not apply to a home unit"),
     "unknown status": (".csv", lambda u: (HEADER, [cells(u["home"], "sleeping")]), "row 2, status: choose a status from the list"),
-    "invalid date": (".csv", lambda u: (HEADER, [cells(u["firm"], "vacant"), cells(u["home"], "quarantined", "2020-02-30")]),
+    "invalid date": (".csv", lambda u: (HEADER, [cells(u["firm"], "unverified"), cells(u["home"], "quarantined", "2020-02-30")]),
                      "row 3, quarantine_start: a date like 2020-03-01"),
     "missing date": (".csv", lambda u: (HEADER, [cells(u["home"], "quarantined")]), "row 2, quarantine_start: required for Home quarantine"),
-    "bad version": (".csv", lambda u: (HEADER, [cells(u["home"], "vacant", version="v3")]), "row 2, version: a whole number"),
-    "wrong version": (".csv", lambda u: (HEADER, [cells(u["firm"], "vacant"), cells(u["home"], "vacant", version=u["home"]["version"] + 5)]),
+    "bad version": (".csv", lambda u: (HEADER, [cells(u["home"], "unverified", version="v3")]), "row 2, version: a whole number"),
+    "wrong version": (".csv", lambda u: (HEADER, [cells(u["firm"], "unverified"), cells(u["home"], "unverified", version=u["home"]["version"] + 5)]),
                       "row 3, version: the unit is at version"),
     "empty file": (".csv", lambda u: ([], []), "row 1: the file is empty"),
     "header only": (".xlsx", lambda u: (HEADER, []), "row 1: no rows below the header"),
@@ -191,12 +192,12 @@ def test_a_file_that_is_no_ledger_is_refused(tmp_path, suffix, expected):
 
 
 def test_a_damaged_workbook_is_refused(tmp_path):
-    good = write_ledger(tmp_path / "good.xlsx", HEADER[:4], [["a", "b", "c", "vacant"]])
+    good = write_ledger(tmp_path / "good.xlsx", HEADER[:4], [["a", "b", "c", "unverified"]])
     damaged = tmp_path / "damaged.xlsx"
     with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
         for item in source.infolist():
             target.writestr(item, b"<worksheet><sheetData><row>" if item.filename == "xl/worksheets/sheet1.xml" else source.read(item))
-    assert read_ledger(good)[0].values == {"status": "vacant"}
+    assert read_ledger(good)[0].values == {"status": "unverified"}
     with pytest.raises(LedgerError, match=r"^row 1: not a readable .xlsx workbook"):
         read_ledger(damaged)
 
@@ -220,18 +221,18 @@ def test_buildings_outside_the_actors_areas_are_not_found_and_do_not_make_names_
         conn.execute(update(Building).where(Building.id == 13).values(name=units["home"]["building"]))
         conn.execute(update(Entrance).where(Entrance.building_id == 13).values(name=units["home"]["entrance"]))
         conn.execute(update(Unit).where(Unit.id == units["outside"]["id"]).values(label=units["home"]["label"]))
-    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "vacant")])
+    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "unverified")])
     with pytest.raises(LedgerError, match=r"units are named .* \(buildings share a name\)"):
         run_import(demo_engine, path)
     report, _ = run_import(demo_engine, path, actor=STAFF_WS1)
     with demo_engine.connect() as conn:
         statuses = dict(conn.execute(select(Unit.id, Unit.status).where(Unit.id.in_([units["home"]["id"], units["outside"]["id"]]))).all())
-    assert report.changed == 1 and statuses == {units["home"]["id"]: "vacant", units["outside"]["id"]: "healthy"}
+    assert report.changed == 1 and statuses == {units["home"]["id"]: "unverified", units["outside"]["id"]: "healthy"}
 
 
 def test_every_problem_is_named_but_at_most_fifty_are_listed(demo_engine, units, tmp_path):
     home = units["home"]
-    rows = [[home["building"], home["entrance"], f"X{n}", "vacant"] for n in range(60)]
+    rows = [[home["building"], home["entrance"], f"X{n}", "unverified"] for n in range(60)]
     path = write_ledger(tmp_path / "ledger.csv", ["building", "entrance", "unit", "status"], rows)
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path)
@@ -240,21 +241,30 @@ def test_every_problem_is_named_but_at_most_fifty_are_listed(demo_engine, units,
     assert len(lines) == 51 and lines[0].startswith("row 2, unit: no unit 'X0'") and lines[-1] == "and 10 more"
 
 
-def test_units_changed_since_the_ledger_are_refused_naming_who(demo_engine, units, tmp_path):
+def test_fields_changed_since_the_ledger_are_refused_naming_who(demo_engine, units, tmp_path):
     home, firm = units["home"], units["firm"]
     with writing(demo_engine) as conn:
         apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF_WS1))
-    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(firm, "vacant", version=firm["version"]),
-                                                          cells(home, "vacant", version=home["version"])])
+    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(firm, "unverified", version=firm["version"]),
+                                                          cells(home, "unverified", note="ledger", version=home["version"])])
     before = state(demo_engine)
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path)
-    assert str(refused.value) == f"row 3, version: changed since version {home['version']} by wang; now version {home['version'] + 1}"
+    assert str(refused.value) == f"row 3, note: changed since version {home['version']} by wang; now version {home['version'] + 1}"
     assert state(demo_engine) == before
 
 
+def test_a_ledger_merges_with_fields_changed_since_that_it_leaves_alone(demo_engine, units, tmp_path):
+    home = units["home"]
+    with writing(demo_engine) as conn:
+        apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF_WS1))
+    run_import(demo_engine, write_ledger(tmp_path / "ledger.csv", HEADER, [cells(home, "unverified", version=home["version"])]))
+    with demo_engine.connect() as conn:
+        assert conn.execute(select(Unit.status, Unit.note).where(Unit.id == home["id"])).one() == ("unverified", "knocked")
+
+
 def test_units_the_actor_may_not_edit_are_refused(demo_engine, units, tmp_path):
-    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "vacant"), cells(units["outside"], "vacant")])
+    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "unverified"), cells(units["outside"], "unverified")])
     before = state(demo_engine)
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path, actor=STAFF_WS1)
@@ -263,7 +273,7 @@ def test_units_the_actor_may_not_edit_are_refused(demo_engine, units, tmp_path):
         run_import(demo_engine, path, actor=LEADER)
     assert refused.value.lines() == ["row 2, unit: you may not edit this unit", "row 3, unit: you may not edit this unit"]
     assert state(demo_engine) == before
-    report, _ = run_import(demo_engine, write_ledger(tmp_path / "mine.csv", HEADER, [cells(units["home"], "vacant")]), actor=STAFF_WS1)
+    report, _ = run_import(demo_engine, write_ledger(tmp_path / "mine.csv", HEADER, [cells(units["home"], "unverified")]), actor=STAFF_WS1)
     assert report.changed == 1
 
 
@@ -273,15 +283,21 @@ def test_ledgers_longer_than_one_query_are_resolved_locked_and_checked_in_slices
     with demo_engine.connect() as conn:
         first_ids = conn.execute(select(func.min(Unit.id)).where(Unit.building_id <= 7).group_by(Unit.building_id)).scalars().all()
         picked = [a_unit_by_id(conn, unit_id) for unit_id in sorted(first_ids)]
-    rows = [cells(unit, "unverified" if unit["status"] != "unverified" else "vacant", version=unit["version"]) for unit in picked]
+    other = {"home": "healthy", "firm": "not_reopened", "mixed": "healthy"}
+    rows = [cells(unit, "unverified" if unit["status"] != "unverified" else other[unit["use"]], version=unit["version"])
+            for unit in picked]
     path = write_ledger(tmp_path / "ledger.csv", HEADER, rows)
     report, _ = run_import(demo_engine, path)
     assert (report.rows, report.changed) == (7, 7)
     with demo_engine.connect() as conn:
         assert dict(conn.execute(select(Unit.id, Unit.version).where(Unit.id.in_(first_ids))).all()) == {u["id"]: u["version"] + 1 for u in picked}
+    assert run_import(demo_engine, path)[0].changed == 0, "the same ledger again changes nothing and refuses nothing"
+    with writing(demo_engine) as conn:
+        apply_edits(conn, [UnitEdit(u["id"], {"note": "knocked"}) for u in picked], ChangeContext(actor=SYSTEM))
+    notes = write_ledger(tmp_path / "notes.csv", HEADER, [cells(u, note="ledger", version=u["version"]) for u in picked])
     with pytest.raises(LedgerError) as refused:
-        run_import(demo_engine, path)
-    assert refused.value.lines() == [f"row {n}, version: changed since version {u['version']} by system; now version {u['version'] + 1}"
+        run_import(demo_engine, notes)
+    assert refused.value.lines() == [f"row {n}, note: changed since version {u['version']} by system; now version {u['version'] + 2}"
                                      for n, u in enumerate(picked, start=2)]
 
 
@@ -295,7 +311,7 @@ def cli_database(demo_engine, monkeypatch):
 
 
 def test_the_command_line_imports_a_ledger_as_a_user(cli_database, units, tmp_path, capsys):
-    path = write_ledger(tmp_path / "ledger.xlsx", HEADER, [cells(units["home"], "vacant"), cells(units["firm"], "reopened")])
+    path = write_ledger(tmp_path / "ledger.xlsx", HEADER, [cells(units["home"], "unverified"), cells(units["firm"], "reopened")])
     assert main(["import-ledger", str(path), "--as", "WANG", "--comment", "台账"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "imported 2 rows: 2 units changed"
     with cli_database.connect() as conn:
@@ -304,7 +320,7 @@ def test_the_command_line_imports_a_ledger_as_a_user(cli_database, units, tmp_pa
 
 
 def test_the_command_line_prints_each_problem_and_changes_nothing(cli_database, units, tmp_path, capsys):
-    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "vacant"), cells(units["outside"], "vacant"),
+    path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "unverified"), cells(units["outside"], "unverified"),
                                                           cells(units["firm"], "healthy")])
     before = state(cli_database)
     assert main(["import-ledger", str(path), "--as", "wang"]) == 1

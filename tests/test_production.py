@@ -28,8 +28,8 @@ def test_workers_starting_together_migrate_once(backend, request, tmp_path):
     assert failures == [] and len(versions) == 1
 
 
-def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous):
-    answer = anonymous.get("/health")
+def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous, client):
+    answer = client.get("/health")
     assert answer.status_code == 200 and answer.get_json()["migration"].startswith("0")
     attach_engine(app.server, make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
     down = anonymous.get("/health")
@@ -40,12 +40,13 @@ def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous)
 def test_api_area_counts_match_a_count_of_the_units_of_the_whole_subtree(app, client, area_id):
     with app.server.app_context(), engine().connect() as conn:
         path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
-        rows = conn.execute(select(Unit.status, func.count(), func.sum(Unit.head_count)).join(Building).join(Area)
-                            .where(Area.path.startswith(path)).group_by(Unit.status)).all()
+        rows = conn.execute(select(Unit.status, func.count(), func.sum(Unit.residents), func.sum(Unit.staff)).join(Building)
+                            .join(Area).where(Area.path.startswith(path)).group_by(Unit.status)).all()
     answer = client.get(f"/api/areas/{area_id}/counts").get_json()
-    assert answer["by_status"] == {status: units for status, units, _ in rows}
-    assert answer["people_by_status"] == {status: people for status, _, people in rows}
-    assert answer["units"] == sum(units for _, units, _ in rows) and answer["area"]["id"] == area_id
+    assert answer["by_status"] == {status: units for status, units, _, _ in rows}
+    assert answer["residents_by_status"] == {status: residents for status, _, residents, _ in rows}
+    assert answer["staff_by_status"] == {status: staff for status, _, _, staff in rows}
+    assert answer["units"] == sum(units for _, units, _, _ in rows) and answer["area"]["id"] == area_id
 
 
 def test_api_is_scoped_and_closed_to_anonymous_users(client_as, anonymous):
