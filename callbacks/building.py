@@ -48,7 +48,7 @@ def time_view(as_of, first, last) -> dict:
     day = url_day(as_of, "as_of", local_today(current_app.config))
     if day:
         return {"as_of": day}
-    period = url_period(first, last)
+    period = url_period(first, last, local_today(current_app.config))
     return {"from": period[0], "to": period[1]} if period else {}
 
 

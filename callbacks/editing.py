@@ -7,12 +7,14 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 
 from callbacks.building import building_parts, panel_for
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
+from dashboard.outage import is_outage
 from dashboard.extensions import engine
 from data import queries
 from data.access import authorize
@@ -30,6 +32,7 @@ BUILDING_OUTPUTS = (Output(ids.GRID_DATA, "data", allow_duplicate=True), Output(
 MAX_BULK = 5_000
 COMMENT_LIMIT = UnitChange.comment.type.length
 CHOICES = ("theirs", "yours")
+NOT_REDRAWN = "The page could not be redrawn (the database stopped answering): reload it in a moment."
 UNCHANGED = (no_update,) * len(BUILDING_OUTPUTS)
 
 
@@ -61,7 +64,8 @@ def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_val
         return (_panel(account, unit_id, found, state, edit_form.conflict_notice(stale.later)), *UNCHANGED)
     except NotAllowed:
         return (_notice("You may not change this unit.", "danger"), *UNCHANGED)
-    return (_panel(account, unit_id, found, notice=_notice("Saved.", "success")), *_building(account, found))
+    redrawn = _redraw(lambda: (_panel(account, unit_id, found, notice=_notice("Saved.", "success")), *_building(account, found)))
+    return redrawn or (_notice(f"Saved. {NOT_REDRAWN}", "warning"), *UNCHANGED)
 
 
 def _choices(choice_values, choice_ids) -> dict[str, str]:
@@ -93,7 +97,7 @@ def undo(n_clicks, building_id):
         return (_notice(f"Not undone: {reason}.", "warning"), *UNCHANGED)
     except (LookupError, NotAllowed):
         return (_notice("That batch cannot be undone here.", "danger"), *UNCHANGED)
-    return (_notice(f"Undone: {len(changed)} unit(s) restored.", "success"), *_building(account, found))
+    return _committed(f"Undone: {len(changed)} unit(s) restored.", (), account, found)
 
 
 def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, clear_occupants=False):
@@ -121,7 +125,7 @@ def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, cl
         return (_notice(f"Nothing applied: changed since you selected them: {later}. Select again.", "warning"), [], *UNCHANGED)
     except NotAllowed:
         return (_notice("Nothing applied: you may not change some of these units.", "danger"), no_update, *UNCHANGED)
-    return (_notice(f"Applied to {len(picks)} unit(s).", "success"), [], *_building(account, found))
+    return _committed(f"Applied to {len(picks)} unit(s).", ([],), account, found)
 
 
 def confirm_due(n_clicks, building_id):
@@ -149,7 +153,7 @@ def confirm_due(n_clicks, building_id):
         return (_notice("Not confirmed: the unit changed since the list was shown.", "warning"), *UNCHANGED)
     except (NotAllowed, InvalidEdit):
         return (_notice("Not confirmed: you may not change this unit.", "danger"), *UNCHANGED)
-    return (_notice(f"Confirmed {unit['label']}.", "success"), *_building(account, found))
+    return _committed(f"Confirmed {unit['label']}.", (), account, found)
 
 
 def refresh(_n_intervals, building_id, revision_seen):
@@ -160,6 +164,25 @@ def refresh(_n_intervals, building_id, revision_seen):
         if found is None or not authorize(account, "view", found) or found["revision"] == revision_seen:
             raise PreventUpdate
     return _building(account, found)
+
+
+def _committed(message: str, extra: tuple, account, found: dict) -> tuple:
+    """The answer to a committed write: its message, any extra outputs and the redrawn building, or the message and
+    a word that the page is not redrawn when the database failed after the commit (the write still happened)."""
+    building = _redraw(lambda: _building(account, found))
+    if building is None:
+        return (_notice(f"{message} {NOT_REDRAWN}", "warning"), *extra, *UNCHANGED)
+    return (_notice(message, "success"), *extra, *building)
+
+
+def _redraw(draw):
+    """What `draw` returns, or None when the database stops answering (after a write that has been committed)."""
+    try:
+        return draw()
+    except DBAPIError as error:
+        if not is_outage(error):
+            raise
+        return None
 
 
 def _building(account, found: dict) -> tuple:

@@ -2,6 +2,7 @@
 from dash import ClientsideFunction, Dash, Input, Output
 
 from callbacks import area
+from callbacks.parse import search_text
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.extensions import engine
@@ -18,8 +19,9 @@ def page(q: str = "", buildings: str = "", **_query):
         return not_allowed()
     if account.role == "leader" and not q and buildings != "all":
         return area.top_page()
-    statuses, found, counts = _buildings(str(q), scope_paths(account))
-    return overview.page(statuses, found, counts, str(q), queries.OVERVIEW_LIMIT)
+    search = search_text(q)
+    statuses, found, counts = _buildings(search, scope_paths(account))
+    return overview.page(statuses, found, counts, search, queries.OVERVIEW_LIMIT)
 
 
 def filter_buildings(search):
@@ -27,14 +29,14 @@ def filter_buildings(search):
     account = current_account()
     if not authorize(account, "view"):
         return not_allowed()
-    statuses, buildings, counts = _buildings(str(search or ""), scope_paths(account))
+    statuses, buildings, counts = _buildings(search_text(search), scope_paths(account))
     return overview.building_groups(statuses, buildings, counts, queries.OVERVIEW_LIMIT)
 
 
 def _buildings(search: str, scope) -> tuple[list[dict], list[dict], dict]:
     """Statuses, matching buildings in scope and their maintained counts."""
     with engine().connect() as conn:
-        buildings = queries.building_list(conn, search[:100], scope=scope)
+        buildings = queries.building_list(conn, search, scope=scope)
         return queries.statuses(conn), buildings, queries.status_counts(conn, [b["id"] for b in buildings])
 
 

@@ -10,8 +10,11 @@ ID_TEXT = re.compile(r"[0-9]{1,10}")
 # Keys are 32-bit integers on PostgreSQL: a larger id names nothing (and would make the query fail).
 MAX_ID = 2**31 - 1
 MAX_SHOWN = 40
+SEARCH_LIMIT = 100
 # What a refused address says (shown on the page, which then shows today).
 NOT_A_DAY = "“{value}” (in ?{name}=) is not a date written YYYY-MM-DD: showing today instead."
+EARLIEST_DAY = dt.date(1900, 1, 1)
+EARLY_DAY = "{day} is before the records of this tool can start (1900). Showing today instead."
 FUTURE_DAY = "{day} is after today: there is no past to show for it. Showing today instead."
 HALF_PERIOD = "Give both days, from and to, to list the changes between them. Showing today instead."
 BACKWARDS_PERIOD = "The period starts ({first}) after it ends ({last}). Showing today instead."
@@ -29,6 +32,13 @@ def positive_int(value) -> int | None:
     text = str(value).strip()
     number = int(text) if ID_TEXT.fullmatch(text) else 0
     return number if 0 < number <= MAX_ID else None
+
+
+def search_text(value) -> str:
+    """A search box's text: text only, at most SEARCH_LIMIT characters, without control characters (a NUL byte would
+    make PostgreSQL refuse the query)."""
+    text = value if isinstance(value, str) else ""
+    return "".join(ch for ch in text if ch.isprintable())[:SEARCH_LIMIT]
 
 
 def parse_day(value) -> dt.date | None:
@@ -50,12 +60,15 @@ def url_day(value, name: str, latest: dt.date | None = None) -> dt.date | None:
         raise BadAddress(NOT_A_DAY.format(value=_shown(value), name=name))
     if latest is not None and day > latest:
         raise BadAddress(FUTURE_DAY.format(day=day.isoformat()))
+    if day < EARLIEST_DAY:
+        raise BadAddress(EARLY_DAY.format(day=day.isoformat()))
     return day
 
 
-def url_period(first, last) -> tuple[dt.date, dt.date] | None:
-    """`?from=&to=`: None when neither is given; both days, the first not after the last, or BadAddress."""
-    start, end = url_day(first, "from"), url_day(last, "to")
+def url_period(first, last, latest: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """`?from=&to=`: None when neither is given; both days, the first not after the last nor after `latest`, or
+    BadAddress."""
+    start, end = url_day(first, "from", latest), url_day(last, "to", latest)
     if start is None and end is None:
         return None
     if start is None or end is None:

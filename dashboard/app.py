@@ -12,6 +12,7 @@ from dashboard.auth import current_account, init_auth
 from dashboard.config import load_config, secret_key
 from dashboard.extensions import attach_engine
 from dashboard.headers import init_headers
+from dashboard.outage import init_outage
 from data.db import make_engine, upgrade
 from layouts.common import shell
 
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Dash:
     upgrade(engine)
     attach_engine(app.server, engine)
     init_auth(app.server)
+    init_outage(app.server)
     api.register(app.server)
     pages.register_all()
     app.layout = lambda: shell(dash.page_container, current_account())

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import ids
 from dashboard.extensions import engine
+from dashboard.outage import malformed_callback
 from dashboard.sign_in_limits import Attempt, SignInLimits, client_address
 from dashboard.sign_in_page import sign_in_page, too_many, wrong_password
 from data.access import authorize
@@ -91,7 +92,7 @@ def load_signed_in(token: str) -> SignedIn | None:
 
 def gate():
     """Refuse cross-site writes everywhere, and everything but sign-in to anonymous users."""
-    refusal = _csrf_refusal()
+    refusal = _csrf_refusal() or malformed_callback()
     if refusal or request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return refusal
     if current_user.is_authenticated:
@@ -201,5 +202,5 @@ def _is_timer(incoming) -> bool:
     """True for the building page's refresh tick, which is no sign that someone is there."""
     if incoming.path != CALLBACK_PREFIX:
         return False
-    body = incoming.get_json(silent=True) or {}
-    return body.get("changedPropIds") == [f"{ids.REFRESH}.n_intervals"]
+    body = incoming.get_json(silent=True)
+    return isinstance(body, dict) and body.get("changedPropIds") == [f"{ids.REFRESH}.n_intervals"]

@@ -4,6 +4,7 @@ from dash import ALL
 from data import validation
 
 NAVBAR = "navbar"
+DATABASE_PROBLEM = "database-problem"
 
 OVERVIEW_SEARCH = "overview-search"
 OVERVIEW_LIST = "overview-list"

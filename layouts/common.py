@@ -30,7 +30,9 @@ def shell(content, account) -> html.Div:
         ], fluid=True),
         id=ids.NAVBAR, color="dark", dark=True, className="mb-3 d-print-none",
     )
-    return html.Div([navbar, dbc.Container(content, fluid=True, className="pb-4")])
+    problem = dbc.Alert(id=ids.DATABASE_PROBLEM, is_open=False, color="danger", dismissable=True,
+                        className="database-problem mx-3")
+    return html.Div([navbar, problem, dbc.Container(content, fluid=True, className="pb-4")])
 
 
 def _user_menu(account) -> html.Form:

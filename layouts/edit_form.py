@@ -109,8 +109,18 @@ def _jsonable(conflicts: dict) -> dict:
 
 
 def _iso_dates(values: dict) -> dict:
-    """The values with dates as ISO text."""
-    return {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in values.items()}
+    """The values as inputs hold them: dates as ISO text, text and numbers as they are, anything else (a refused
+    value of a forged request) as text."""
+    return {key: _input_value(value) for key, value in values.items()}
+
+
+def _input_value(value):
+    """One value as an input holds it."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    return str(value)
 
 
 def conflict_choices(conflicts: dict[str, dict], statuses: list[dict]) -> dbc.Alert:

@@ -33,14 +33,22 @@ class PostgresCluster:
 
     def start(self) -> None:
         """initdb and pg_ctl start, tuned for throwaway speed (no fsync)."""
-        data = str(self.folder / "data")
-        self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", data, "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.resume()
         self._admin("CREATE DATABASE units_template")
         engine = make_engine(self.url("units_template"))
         upgrade(engine)
         engine.dispose()
+
+    def resume(self) -> None:
+        """Start the server on the cluster's folder (again, after `halt`)."""
+        options = f"-p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+
+    def halt(self) -> None:
+        """Stop the server, closing every connection, as an outage would (a fast stop, which keeps what was committed:
+        commits are not synchronous here)."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         """Stop the server, if it runs, and delete its folder."""

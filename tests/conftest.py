@@ -33,16 +33,23 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster():
-    """One throwaway cluster for the whole run."""
+def throwaway_cluster():
+    """A started PostgreSQL cluster, stopped and deleted when the generator ends (skipped without PostgreSQL)."""
     bindir = postgres_bindir()
     if bindir is None:
         skip_or_fail("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
     cluster = PostgresCluster(bindir)
     cluster.start()
-    yield cluster
-    cluster.stop()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throwaway cluster for the whole run."""
+    yield from throwaway_cluster()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,0 +1,80 @@
+"""What a user sees when the database cannot be reached (or stays locked): a message where they look, nothing
+half-done, and the session kept; and callback requests that are no callback requests at all, refused."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from dashboard import ids
+
+log = logging.getLogger(__name__)
+CALLBACK_PATH = "/_dash-update-component"
+UNREACHABLE = "The database cannot be reached or is busy: nothing was saved. Try again in a moment."
+NOT_A_CALLBACK = "not a callback request"
+# Dash's page router reads the address from this component; it fails on anything but text.
+PAGE_LOCATION = "_pages_location"
+PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>503</title><link rel='stylesheet' "
+        "href='/assets/bootstrap.min.css'></head><body class='container py-5'><div class='alert alert-danger' "
+        "role='alert' id='{id}'>{message}</div><a href=''>Reload</a></body></html>")
+
+
+def is_outage(error: Exception) -> bool:
+    """A failure to reach the database (or to get its lock in time), as opposed to a bug."""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def outage_answer(error: Exception):
+    """The answer to any request the database failed under: a message in the app for callbacks, 503 elsewhere."""
+    if not is_outage(error):
+        raise error
+    log.warning("database unreachable: %s", error.__class__.__name__)
+    if request.path == CALLBACK_PATH:
+        return jsonify(multi=True, response={}, sideUpdate=problem_props(UNREACHABLE))
+    if request.path.startswith("/api/"):
+        return jsonify(error=UNREACHABLE), 503
+    return PAGE.format(id=ids.DATABASE_PROBLEM, message=UNREACHABLE), 503, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def problem_props(message: str) -> dict:
+    """The side update that opens the app's problem banner with a message."""
+    return {ids.DATABASE_PROBLEM: {"children": message, "is_open": True}}
+
+
+def malformed_callback():
+    """400 for a POST to the callback endpoint whose body is not a callback request (Dash would answer 500)."""
+    if request.method != "POST" or request.path != CALLBACK_PATH:
+        return None
+    body = request.get_json(silent=True)
+    return None if _is_callback_request(body) else (jsonify(error=NOT_A_CALLBACK), 400)
+
+
+def _is_callback_request(body) -> bool:
+    """A JSON object shaped as dash-renderer sends it, whose page address (for Dash's own page router) is text."""
+    shaped = isinstance(body, dict) and isinstance(body.get("output"), str) and isinstance(body.get("inputs"), list) \
+        and isinstance(body.get("outputs"), (dict, list)) and isinstance(body.get("state", []), list) \
+        and isinstance(body.get("changedPropIds", []), list)
+    items = [item for group in (body["inputs"], body.get("state", [])) for item in group] if shaped else []
+    return shaped and all(_is_item(item) for item in items) and all(
+        _is_address_part(item) for item in items if isinstance(item, dict) and item.get("id") == PAGE_LOCATION)
+
+
+def _is_address_part(item: dict) -> bool:
+    """A path that starts with a slash, or a query string (or none)."""
+    value = item.get("value")
+    if item["property"] == "pathname":
+        return isinstance(value, str) and value.startswith("/")
+    return value is None or isinstance(value, str)
+
+
+def _is_item(item) -> bool:
+    """One input or state: {id, property, value}, or a list of them for a pattern-matching id."""
+    if isinstance(item, list):
+        return all(_is_item(one) for one in item if not isinstance(one, list))
+    return isinstance(item, dict) and "id" in item and isinstance(item.get("property"), str)
+
+
+def init_outage(server: Flask) -> None:
+    """Answer database outages everywhere, and refuse malformed callback bodies before Dash sees them."""
+    server.register_error_handler(DBAPIError, outage_answer)
