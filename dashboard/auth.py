@@ -91,12 +91,13 @@ def load_signed_in(token: str) -> SignedIn | None:
 
 
 def gate():
-    """Refuse cross-site writes everywhere, and everything but sign-in to anonymous users."""
-    refusal = _csrf_refusal() or malformed_callback()
+    """Refuse cross-site writes everywhere, everything but sign-in to anonymous users, and callback requests that are
+    no callback requests."""
+    refusal = _csrf_refusal()
     if refusal or request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return refusal
     if current_user.is_authenticated:
-        return None
+        return malformed_callback()
     if request.path.startswith(("/_dash", "/api/")):
         return jsonify(error="sign in first"), 401
     return redirect(f"/login?next={request.full_path.rstrip('?')}")

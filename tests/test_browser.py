@@ -1,6 +1,7 @@
 """Main user paths in headless Chromium (dash.testing's dash_duo)."""
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -264,7 +265,7 @@ def test_another_open_page_shows_a_change_within_seconds(browser, sqlite_app):
     unit = browser.find_element(f"{CELL}[data-status=healthy]").get_attribute("data-unit")
     with writing(app_engine(sqlite_app)) as conn:
         apply_edits(conn, [UnitEdit(int(unit), {"status": "unverified"})], ChangeContext(actor=SYSTEM))
-    WebDriverWait(browser.driver, 8).until(
+    WebDriverWait(browser.driver, 8, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "unverified")
 
 
