@@ -82,12 +82,7 @@ def _batches(conn, building_id: int, period: dict) -> list[dict]:
     if "as_of" in period:
         days = (period["as_of"], period["as_of"])
     batches = queries.recent_batches(conn, building_id, limit=PERIOD_LIMIT if days else queries.RECENT_LIMIT, between=days)
-    return _masked(batches)
-
-
-def _masked(batches: list[dict]) -> list[dict]:
-    """Batches whose changes hide personal data, whoever looks: the list shows many units at once and is not a
-    logged view (the unit panel is)."""
+    # Personal data hidden whoever looks: the list shows many units at once and is not a logged view (the panel is).
     return [redact_batch(batch) for batch in batches]
 
 
