@@ -1,5 +1,5 @@
 /* Draws a building's unit grid from its compact payload, and handles clicks and keys on it.
-   One delegated listener serves every cell: never one Dash component per cell (FACTS.md). */
+   One delegated listener serves every cell: a Dash component per cell is far slower to draw (README, Speed). */
 (function () {
   "use strict";
 
@@ -40,17 +40,35 @@
 
   var DUE_TEXT = "quarantine ended — confirm";
 
+  /* The payload's cells as objects named by its fields (layouts/grid.py CELL_FIELDS), with the unit id, row,
+     entrance column and label each stands for. */
+  function decodeCells(p) {
+    var names = Object.keys(p.cells), cells = [], unit = p.base;
+    for (var i = 0; i < p.count; i++) {
+      var cell = {};
+      names.forEach(function (name) { cell[name] = p.cells[name][i]; });
+      unit += cell.unit;
+      cell.unit = unit;
+      cell.offset = unit - p.base;
+      cell.row = p.floors[cell.floor][0];
+      cell.column = p.floors[cell.floor][1];
+      cell.label = p.labels[i] || p.rows[cell.row] + pad2(cell.position + 1);
+      cells.push(cell);
+    }
+    return cells;
+  }
+
   function cellHtml(p, c, selected, due, changed) {
-    var status = p.statuses[c[5]], use = p.uses[c[6]], mixed = c[6] === 2;
-    var label = c[4] || p.rows[c[1]] + pad2(c[3] + 1), id = p.base + c[0], entrance = p.entrances[c[2]].name;
-    var since = addDays(p.epoch, c[8]), late = (due[c[0]] ? " · " + DUE_TEXT : "") + (changed[c[0]] ? " · changed in the period" : "");
-    var title = label + " · " + use + " · " + c[7] + " people · " + status.label + " (" + status.zh + ") · since " + since + late;
-    var aria = "Unit " + label + ", " + entrance + ", " + status.label + ", " + use + late;
-    return '<button type="button" class="cell s' + c[5] + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
-      (due[c[0]] ? " due" : "") + (changed[c[0]] ? " changed" : "") + (id === selected ? " selected" : "") + '" tabindex="-1" data-unit="' + id +
-      '" data-version="' + Number(c[9]) + '" data-entrance="' + Number(c[2]) + '" data-status="' + esc(status.code) +
-      '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' + esc(label) +
-      '</span><span class="cell-code" aria-hidden="true">' + (due[c[0]] ? "! " : "") + esc(status.text) + "</span></button>";
+    var status = p.statuses[c.status], use = p.uses[c.use], mixed = use.mixed, isDue = due[c.offset];
+    var entrance = p.entrances[c.column].name, since = addDays(p.epoch, c.days);
+    var late = (isDue ? " · " + DUE_TEXT : "") + (changed[c.offset] ? " · changed in the period" : "");
+    var title = c.label + " · " + use.label + " · " + c.people + " people · " + status.label + " (" + status.zh + ") · since " + since + late;
+    var aria = "Unit " + c.label + ", " + entrance + ", " + status.label + ", " + use.label + late;
+    return '<button type="button" class="cell s' + c.status + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
+      (isDue ? " due" : "") + (changed[c.offset] ? " changed" : "") + (c.unit === selected ? " selected" : "") +
+      '" tabindex="-1" data-unit="' + c.unit + '" data-version="' + Number(c.version) + '" data-entrance="' + Number(c.column) +
+      '" data-status="' + esc(status.code) + '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' +
+      esc(c.label) + '</span><span class="cell-code" aria-hidden="true">' + (isDue ? "! " : "") + esc(status.text) + "</span></button>";
   }
 
   /* An entrance's name: for editors, a button that selects its units. */
@@ -71,7 +89,7 @@
     var due = {}, changed = {};
     (p.due || []).forEach(function (offset) { due[offset] = true; });
     (p.changed || []).forEach(function (offset) { changed[offset] = true; });
-    p.cells.forEach(function (c) { matrix[c[1]][cols.starts[c[2]] + c[3]] = c; });
+    decodeCells(p).forEach(function (c) { matrix[c.row][cols.starts[c.column] + c.position] = c; });
     var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e, i) {
       return entranceHead(e, i, editable);
     }).join("") + "</tr></thead>";
@@ -107,7 +125,7 @@
     if (first) { setRovingFocus(grid, first); }
     host.dataset.drawnMs = String(Math.round(performance.now() - started));
     host.dataset.drawnAt = String(Math.round(performance.now()));
-    return payload.cells.length + " units on " + payload.rows.length + " floors · Tab into the grid, arrow keys to move, Enter to open";
+    return payload.count + " units on " + payload.rows.length + " floors · Tab into the grid, arrow keys to move, Enter to open";
   }
 
   function highlight(clicks, hostId) {

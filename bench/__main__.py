@@ -24,7 +24,13 @@ from data.demo import create_demo, first_area
 FIGURES = ("grid_bytes_per_cell", "grid_server_ms", "grid_draw_ms", "unit_panel_ms", "summary_counts_ms",
            "summary_groupby_ms", "edit_ms", "import_100k_s", "demo_1m_s")
 EXTRA = ("grid_script_ms", "summary_ratio", "trend_90d_ms", "as_of_grid_ms", "city_page_ms")
-GOALS = {"grid_draw_ms": 1000, "unit_panel_ms": 200, "summary_counts_ms": 50, "trend_90d_ms": 300, "as_of_grid_ms": 100}
+BACKENDS = ("sqlite", "postgresql")
+# The most each figure may be, and on which databases (the issues' goals; the edit's is for the embedded database).
+GOALS = {"grid_bytes_per_cell": (20, BACKENDS), "grid_draw_ms": (200, BACKENDS), "unit_panel_ms": (200, BACKENDS),
+         "summary_counts_ms": (50, BACKENDS), "edit_ms": (20, ("sqlite",)), "trend_90d_ms": (300, BACKENDS),
+         "as_of_grid_ms": (100, BACKENDS)}
+# The least Datasette's time may be, as a multiple of the app's, for the same counts of the same file.
+DATASETTE_RATIO_GOAL = 10
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = args.runs or (5 if args.quick else 7)
     report = {"units": units, "runs": runs, "notes": []}
     with tempfile.TemporaryDirectory() as folder:
-        for backend in ("sqlite", "postgresql"):
+        for backend in BACKENDS:
             if args.backend in (backend, "both"):
                 report[backend] = _on_backend(backend, Path(folder), units, runs, args.import_rows, report)
     print(json.dumps(report, indent=1, ensure_ascii=False) if args.json else table(report))
@@ -56,7 +62,8 @@ def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: 
     """Every figure of one backend (null with a note for one that cannot be measured here); on SQLite, Datasette too."""
     with fresh_database(backend, folder) as (url, _):
         if url is None:
-            report["notes"].append(f"{backend}: no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
+            report["notes"].append(f"{backend}: no PostgreSQL binaries under /usr/lib/postgresql "
+                                   "(apt-get install postgresql)")
             return dict.fromkeys(FIGURES)
         figures, app = measure(url, units, runs, import_rows, folder, report["notes"])
         if backend == "sqlite":
@@ -67,7 +74,8 @@ def _on_backend(backend: str, folder: Path, units: int, runs: int, import_rows: 
 
 
 def measure(url: str, units: int, runs: int, import_rows: int, folder: Path, notes: list[str]) -> tuple[dict, object]:
-    """Build the demo at a scale on one database, add a 60 x 40 tower, and time everything; returns figures and the app."""
+    """Build the demo at a scale on one database, add a 60 x 40 tower, and time everything; returns figures and the
+    app."""
     db = make_engine(url)
     upgrade(db)
     figures = {"demo_1m_s": seconds(lambda: create_demo(db, units=units))}
@@ -99,29 +107,43 @@ def _beside_datasette(app, database: Path, runs: int, notes: list[str]) -> dict:
     """Datasette and the app answering the same question from the same SQLite file, with the ratio in the notes."""
     figures = counts_figures(app, database, runs)
     ratio = figures["datasette_counts_ms"] / max(figures["app_counts_ms"], 0.01)
-    notes.append(f"the city's units by status over HTTP, same file, same run: Datasette {figures['datasette_counts_ms']} ms, "
+    notes.append("the city's units by status over HTTP, same file, same run: "
+                 f"Datasette {figures['datasette_counts_ms']} ms, "
                  f"the app {figures['app_counts_ms']} ms (Datasette/app = {ratio:.1f})")
-    return figures
+    return {**figures, "datasette_ratio": round(ratio, 1)}
 
 
 def table(report: dict) -> str:
-    """The figures as a plain-text table, with goals met or missed."""
-    backends = [name for name in ("sqlite", "postgresql") if name in report]
-    lines = [f"{report['units']:,} units, medians of {report['runs']} runs", f"{'figure':22}" + "".join(f"{b:>14}" for b in backends) + "  goal"]
+    """The figures as a plain-text table, each beside its goal and whether each database meets it."""
+    backends = [name for name in BACKENDS if name in report]
+    header = f"{'figure':22}" + "".join(f"{b:>14}" for b in backends) + "  goal"
+    lines = [f"{report['units']:,} units, medians of {report['runs']} runs", header]
     for name in FIGURES + EXTRA:
         values = [report[b].get(name) for b in backends]
-        goal = GOALS.get(name)
-        verdict = "" if goal is None else f"  < {goal}: " + ", ".join(_verdict(value, goal) for value in values)
-        lines.append(f"{name:22}" + "".join(f"{'-' if v is None else v:>14}" for v in values) + verdict)
+        measured = "".join(f"{'-' if v is None else v:>14}" for v in values)
+        lines.append(f"{name:22}{measured}" + _goal(name, dict(zip(backends, values, strict=True))))
     for name in ("datasette_counts_ms", "app_counts_ms"):
         if name in report:
             lines.append(f"{name:22}{report[name]:>14}")
+    if "datasette_ratio" in report:
+        ratio = report["datasette_ratio"]
+        verdict = "ok" if ratio >= DATASETTE_RATIO_GOAL else "MISSED"
+        lines.append(f"{'datasette_ratio':22}{ratio:>14}  >= {DATASETTE_RATIO_GOAL}: {verdict}")
     return "\n".join(lines + [f"note: {note}" for note in report["notes"]])
 
 
+def _goal(name: str, values: dict) -> str:
+    """A figure's goal and, for each database it binds, whether the figure meets it (nothing for a figure without)."""
+    if name not in GOALS:
+        return ""
+    limit, bound = GOALS[name]
+    scope = "" if set(bound) >= set(values) else f" ({', '.join(bound)})"
+    return f"  <= {limit}{scope}: " + ", ".join(_verdict(values[b], limit) for b in values if b in bound)
+
+
 def _verdict(value, goal) -> str:
-    """Whether a figure meets its goal."""
-    return "not measured" if value is None else "ok" if value < goal else "MISSED"
+    """Whether a figure meets its goal (at most the goal)."""
+    return "not measured" if value is None else "ok" if value <= goal else "MISSED"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dashboard import create_app
 from scripts.demo_server import PASSWORD, USERNAME, add_administrator
 from scripts.pgcluster import PostgresCluster, postgres_bindir
 
+
 @contextmanager
 def fresh_database(backend: str, folder: Path) -> Iterator[tuple[str | None, int | None]]:
     """A fresh database's URL, a file in the folder or a database of a throwaway PostgreSQL cluster, and the cluster's

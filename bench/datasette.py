@@ -21,7 +21,8 @@ def counts_figures(app, database: Path, runs: int) -> dict:
     served = AppServer(app)
     try:
         session = requests.Session()
-        signed_in = session.post(f"{served.url}/login", data={"username": USERNAME, "password": PASSWORD}, allow_redirects=False)
+        signed_in = session.post(f"{served.url}/login", data={"username": USERNAME, "password": PASSWORD},
+                                 allow_redirects=False)
         assert signed_in.status_code == 302, signed_in.status_code
         app_ms = _fetch_ms(session, f"{served.url}/api/areas/{TOP_AREA}/counts", {}, runs)
     finally:
@@ -47,8 +48,9 @@ class served_datasette:
 
     def __enter__(self) -> str:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "datasette", "serve", str(self.database), "--host", "127.0.0.1", "--port", str(self.port),
-             "--setting", "sql_time_limit_ms", "120000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "datasette", "serve", str(self.database), "--host", "127.0.0.1",
+             "--port", str(self.port), "--setting", "sql_time_limit_ms", "120000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{self.port}"
         try:
             wait_until_up(f"{base}/-/versions.json", self.process)

@@ -1,4 +1,5 @@
-"""Browser timings of the grid in headless Chromium: navigation to a drawn 60x40 grid, and a cell click to the unit panel."""
+"""Browser timings of the grid in headless Chromium: navigation to a drawn 60x40 grid, and a cell click to the unit
+panel."""
 from __future__ import annotations
 
 import statistics
@@ -24,8 +25,10 @@ cell.click();
 def draw_ms(driver: webdriver.Chrome, url: str) -> tuple[float, float]:
     """Milliseconds from navigation start to the grid drawn, and the drawing's own script time."""
     driver.get(url)
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.getElementById('grid-host')?.dataset.drawnAt"))
-    data = driver.execute_script("const h = document.getElementById('grid-host').dataset; return [h.drawnAt, h.drawnMs];")
+    drawn = "return document.getElementById('grid-host')?.dataset.drawnAt"
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(drawn))
+    data = driver.execute_script("const h = document.getElementById('grid-host').dataset; "
+                                 "return [h.drawnAt, h.drawnMs]")
     return float(data[0]), float(data[1])
 
 
@@ -43,7 +46,8 @@ def browser_figures(app, tower: int, runs: int) -> dict:
         url = f"{served.url}/building/{tower}"
         draw_ms(driver, url)
         draws = [draw_ms(driver, url) for _ in range(runs)]
-        cells = driver.execute_script("return [...document.querySelectorAll('.unit-grid .cell')].map(c => c.dataset.unit)")
+        cells = driver.execute_script("return [...document.querySelectorAll('.unit-grid .cell')]"
+                                      ".map(c => c.dataset.unit)")
         clicks = [click_ms(driver, cells[(i * 397) % len(cells)]) for i in range(runs)]
     finally:
         if driver:

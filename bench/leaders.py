@@ -17,8 +17,10 @@ from data.models import Unit
 from layouts import grid
 
 TOP_AREA = 1
-# The question the area figures and the API answer (units, residents and staff by status), asked of the units themselves.
-PLAIN_GROUP_BY = "SELECT status, count(*) AS units, sum(residents) AS residents, sum(staff) AS staff FROM units GROUP BY status"
+# The question the area figures and the API answer (units, residents and staff by status), asked of the units
+# themselves.
+PLAIN_GROUP_BY = ("SELECT status, count(*) AS units, sum(residents) AS residents, sum(staff) AS staff "
+                  "FROM units GROUP BY status")
 
 
 def tower_with_history(engine: Engine, area_id: int) -> int:
@@ -27,7 +29,8 @@ def tower_with_history(engine: Engine, area_id: int) -> int:
     with engine.connect() as conn:
         unit_ids = conn.execute(select(Unit.id).where(Unit.building_id == tower)).scalars().all()
     month_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=30)
-    for values, at in (({"status": "vacant", "residents": 0}, month_ago), ({"status": "healthy", "residents": 2}, None)):
+    steps = (({"status": "vacant", "residents": 0}, month_ago), ({"status": "healthy", "residents": 2}, None))
+    for values, at in steps:
         with writing(engine) as conn:
             context = ChangeContext(actor=SYSTEM, source="import", **({"at": at} if at else {}))
             apply_edits(conn, [UnitEdit(unit_id, values) for unit_id in unit_ids], context)
@@ -40,7 +43,8 @@ def leaders_figures(engine: Engine, app, tower: int, runs: int) -> dict:
     with engine.connect() as conn, app.server.test_request_context():
         statuses, city = queries.statuses(conn), queries.area(conn, TOP_AREA)
         figures = {
-            "summary_counts_ms": median_ms(lambda: summary.kpis(queries.area_rollups(conn, [TOP_AREA])[TOP_AREA], statuses), runs),
+            "summary_counts_ms": median_ms(
+                lambda: summary.kpis(queries.area_rollups(conn, [TOP_AREA])[TOP_AREA], statuses), runs),
             "summary_groupby_ms": median_ms(lambda: conn.execute(text(PLAIN_GROUP_BY)).all(), runs),
             "trend_90d_ms": median_ms(lambda: _trend(conn, today), runs),
             "as_of_grid_ms": median_ms(lambda: _grid_as_of(conn, tower, statuses, past, today), runs),
@@ -64,4 +68,4 @@ def _grid_as_of(conn, tower: int, statuses: list[dict], past: dt.date, today: dt
     entrances, floors = queries.building_layout(conn, tower)
     units_then = grid.as_of(queries.building_units(conn, tower), queries.statuses_as_of(conn, tower, past))
     assert len(units_then) == 2_400, len(units_then)
-    return grid.grid_payload(found, statuses, entrances, floors, units_then, today)
+    return grid.grid_payload(found, statuses, queries.unit_uses(conn), entrances, floors, units_then, today)

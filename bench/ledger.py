@@ -23,8 +23,8 @@ COLUMNS = ("building", "entrance", "unit", "status", "note", "version")
 def write_ledger(conn: Connection, path: Path, rows: int) -> Path:
     """A CSV ledger of `rows` existing units picked evenly by id, each with a status valid for its use."""
     units = conn.execute(select(Building.name, Entrance.name, Unit.label, Unit.use, Unit.status, Unit.version)
-                         .join(Building, Building.id == Unit.building_id).join(Entrance, Entrance.id == Unit.entrance_id)
-                         .order_by(Unit.id)).all()
+                         .join(Building, Building.id == Unit.building_id)
+                         .join(Entrance, Entrance.id == Unit.entrance_id).order_by(Unit.id)).all()
     if rows > len(units):
         raise ValueError(f"the database holds {len(units)} units, fewer than {rows}")
     picked = [units[index * len(units) // rows] for index in range(rows)]

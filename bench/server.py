@@ -16,7 +16,7 @@ def grid_figures(client, tower: int, runs: int) -> dict:
     """Bytes per cell of the tower's grid payload as sent, and the median server time of the page callback."""
     payload = by_id(open_page(client, f"/building/{tower}"), ids.GRID_DATA)["props"]["data"]
     sent = len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-    return {"grid_bytes_per_cell": round(sent / len(payload["cells"]), 1),
+    return {"grid_bytes_per_cell": round(sent / payload["count"], 1),
             "grid_server_ms": median_ms(lambda: open_page(client, f"/building/{tower}"), runs)}
 
 

@@ -1,6 +1,6 @@
 """Access-log page glue: who saw whose personal data, for administrators."""
 from dashboard.auth import current_account
-from dashboard.extensions import engine
+from dashboard.extensions import reading
 from data import queries
 from data.access import authorize
 from data.accounts import access_log
@@ -12,7 +12,7 @@ def page(**_query):
     """The newest views of unmasked personal data, each unit with its building and entrance."""
     if not authorize(current_account(), "admin"):
         return not_allowed()
-    with engine().connect() as conn:
+    with reading() as conn:
         rows = access_log(conn)
         places = queries.unit_places(conn, list({row["unit_id"] for row in rows}))
     return layout.page([{**row, **places[row["unit_id"]]} for row in rows])

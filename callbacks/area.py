@@ -8,13 +8,12 @@ from callbacks.parse import BadAddress, positive_int, url_count, url_day
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
-from dashboard.extensions import engine
+from dashboard.extensions import reading
 from data import queries, summary
-from data.access import authorize, scope_paths, visible_ancestors
+from data.access import area_for, authorize, scope_paths, visible_ancestors
 from layouts import area as layout
 from layouts import exceptions
 from layouts.common import message_page, not_allowed
-
 
 DEFAULT_WAIT_DAYS = 7
 MAX_WAIT_DAYS = 10_000
@@ -24,9 +23,9 @@ TREND_DAYS = 90
 def page(area_id=None, days=None, as_of=None, **_query):
     """The page of one area of the user's scope; `?days=` sets how long 'unverified' may wait, `?as_of=` a past date."""
     account, number = current_account(), positive_int(area_id)
-    with engine().connect() as conn:
-        found = queries.area(conn, number) if number else None
-        if found is None or not authorize(account, "view", {"area_path": found["path"]}):
+    with reading() as conn:
+        found = area_for(conn, account, number)
+        if found is None:
             return message_page("Area not found", f"There is no area {area_id} that you may see.")
         return area_page(conn, account, found, *address_values(days, as_of))
 
@@ -36,7 +35,7 @@ def top_page(days=None, as_of=None, **_query):
     account = current_account()
     if not authorize(account, "view"):
         return not_allowed()
-    with engine().connect() as conn:
+    with reading() as conn:
         found = queries.top_area(conn, scope_paths(account))
         if found is None:
             return message_page("No area", "Your account covers no area yet.")
@@ -70,10 +69,15 @@ def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, 
     start = min(as_of or today, today) - dt.timedelta(days=TREND_DAYS)
     deltas = queries.area_daily_deltas(conn, area_ids, start)
     current = {area_id: summary.by_status(rows) for area_id, rows in rollups.items()}
-    series = summary.counts_by_day(current[found["id"]], deltas[found["id"]], [start + dt.timedelta(days=n) for n in range(1, TREND_DAYS + 1)])
+    series = summary.counts_by_day(
+        current[found["id"]], deltas[found["id"]], [start + dt.timedelta(days=n) for n in range(1, TREND_DAYS + 1)]
+    )
     if as_of:
         current = {a: summary.counts_by_day(current[a], deltas[a], [as_of])[as_of] for a in area_ids}
-        rollups = {a: [{"status": s, "use": "", "units": n, "residents": 0, "staff": 0} for s, n in current[a].items()] for a in area_ids}
+        rollups = {
+            a: [{"status": s, "use": "", "units": n, "residents": 0, "staff": 0} for s, n in current[a].items()]
+            for a in area_ids
+        }
     buildings = queries.building_list(conn, scope=(found["path"],))
     figures = summary.kpis(rollups[found["id"]], statuses)
     if as_of:

@@ -6,15 +6,14 @@ from callbacks.parse import BadAddress, positive_int, url_day, url_period
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
-from dashboard.extensions import engine
-from data.db import writing
+from dashboard.extensions import reading, writing
 from data import queries
-from data.access import authorize, redact_batch, redact_change, redact_unit, visible_ancestors
+from data.access import authorize, building_for, redact_batch, redact_change, redact_unit, visible_ancestors
 from data.accounts import log_personal_view
-from layouts import building, bulk, due_list, edit_form, recent_changes, unit_panel
+from data.quarantine import ended_units
+from data.validation import Catalogues
+from layouts import building, bulk, due_list, edit_form, grid, recent_changes, unit_panel
 from layouts.common import message_page
-from layouts import grid
-from layouts.grid import due_units
 
 PERIOD_LIMIT = 100
 
@@ -28,17 +27,22 @@ def page(building_id=None, unit=None, as_of=None, **query):
         period, refusal = time_view(as_of, query.get("from"), query.get("to")), None
     except BadAddress as bad:
         period, refusal = {}, str(bad)
-    with engine().connect() as conn:
-        found = queries.building(conn, number) if number else None
-        if found is None or not authorize(account, "view", found):
+    with reading() as conn:
+        found = building_for(conn, account, number)
+        if found is None:
             return message_page("Building not found", f"There is no building {building_id} that you may see.")
         statuses = queries.statuses(conn)
         selected = positive_int(unit)
         return building.page(
-            found, queries.area_trail(conn, found["area_id"]), building_parts(conn, account, found, statuses, period), selected,
+            found,
+            queries.area_trail(conn, found["area_id"]),
+            building_parts(conn, account, found, statuses, period),
+            selected,
             panel_for(conn, account, selected, found, statuses) if selected else unit_panel.empty(),
-            bulk.bulk_bar(statuses) if authorize(account, "edit", found) and "as_of" not in period else None, period,
-            visible_ancestors(account, found["area_path"]), refusal,
+            bulk.bulk_bar(statuses) if authorize(account, "edit", found) and "as_of" not in period else None,
+            period,
+            visible_ancestors(account, found["area_path"]),
+            refusal,
         )
 
 
@@ -56,22 +60,28 @@ def building_parts(conn, account, found: dict, statuses: list[dict], period: dic
     """What changes when a unit changes: the grid payload, the legend, the recent changes and the units due a check;
     for a past view, the grid and legend as they were and that day's changes, or the units changed in the period and
     those changes."""
-    number, can_edit, by_code, period = found["id"], authorize(account, "edit", found), {s["code"]: s for s in statuses}, period or {}
+    number, can_edit, by_code, period = (
+        found["id"],
+        authorize(account, "edit", found),
+        {s["code"]: s for s in statuses},
+        period or {},
+    )
     entrances, floors = queries.building_layout(conn, number)
-    units, today = queries.building_units(conn, number), local_today(current_app.config)
+    units, uses, today = queries.building_units(conn, number), queries.unit_uses(conn), local_today(current_app.config)
     counts = queries.status_counts(conn, [number])[number]
     if "as_of" in period:
         units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"]))
         counts = {code: sum(1 for u in units if u["status"] == code) for code in by_code}
-    payload = grid.grid_payload(found, statuses, entrances, floors, units, today)
+    payload = grid.grid_payload(found, statuses, uses, entrances, floors, units, today)
     if "from" in period:
         payload = grid.mark_changed(payload, queries.units_changed_between(conn, number, period["from"], period["to"]))
     names = {entrance["id"]: entrance["name"] for entrance in entrances}
-    due = [{**unit, "entrance_name": names[unit["entrance_id"]]} for unit in due_units(units, statuses, today)]
+    due = [{**unit, "entrance_name": names[unit["entrance_id"]]} for unit in ended_units(units, statuses, today)]
     return {
         "payload": payload,
         "legend": building.legend_items(statuses, counts),
-        "recent": recent_changes.recent(_batches(conn, number, period), by_code, can_edit and not period, bool(period)),
+        "recent": recent_changes.recent(_batches(conn, number, period), Catalogues.of(statuses, uses),
+                                        can_edit and not period, bool(period)),
         "due": due_list.due_list(due, by_code, can_edit and not period),
     }
 
@@ -81,7 +91,9 @@ def _batches(conn, building_id: int, period: dict) -> list[dict]:
     days = (period["from"], period["to"]) if "from" in period else None
     if "as_of" in period:
         days = (period["as_of"], period["as_of"])
-    batches = queries.recent_batches(conn, building_id, limit=PERIOD_LIMIT if days else queries.RECENT_LIMIT, between=days)
+    batches = queries.recent_batches(
+        conn, building_id, limit=PERIOD_LIMIT if days else queries.RECENT_LIMIT, between=days
+    )
     # Personal data hidden whoever looks: the list shows many units at once and is not a logged view (the panel is).
     return [redact_batch(batch) for batch in batches]
 
@@ -91,9 +103,9 @@ def show_unit(unit_id, building_id):
     if unit_id is None:
         return unit_panel.empty()
     unit, building_number, account = positive_int(unit_id), positive_int(building_id), current_account()
-    with engine().connect() as conn:
-        found = queries.building(conn, building_number) if building_number else None
-        if unit is None or found is None or not authorize(account, "view", found):
+    with reading() as conn:
+        found = building_for(conn, account, building_number)
+        if unit is None or found is None:
             return unit_panel.not_found(unit_id)
         return panel_for(conn, account, unit, found, queries.statuses(conn))
 
@@ -109,13 +121,14 @@ def panel_for(conn, account, unit_id: int, building: dict, statuses: list[dict],
         _log_view(account.id, unit_id)
     else:
         unit, history = redact_unit(unit), [redact_change(change) for change in history]
-    editor = edit_form.form(unit, statuses, queries.unit_uses(conn), state) if authorize(account, "edit", building) else None
-    return unit_panel.panel(unit, {status["code"]: status for status in statuses}, history, editor, notice)
+    uses = queries.unit_uses(conn)
+    editor = edit_form.form(unit, statuses, uses, state) if authorize(account, "edit", building) else None
+    return unit_panel.panel(unit, Catalogues.of(statuses, uses), history, editor, notice)
 
 
 def _log_view(user_id: int, unit_id: int) -> None:
     """Record a view of unmasked personal data, in its own write transaction."""
-    with writing(engine()) as conn:
+    with writing() as conn:
         log_personal_view(conn, user_id, unit_id)
 
 
@@ -123,16 +136,26 @@ def register(app: Dash) -> None:
     """Register the unit panel callback and the clientside grid drawing, highlighting and bulk bar."""
     app.callback(Output(ids.UNIT_PANEL, "children"), Input(ids.SELECTED_UNIT, "data"),
                  State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(show_unit)
-    app.clientside_callback(ClientsideFunction("unitGrid", "render"), Output(ids.GRID_SUMMARY, "children"),
-                            Input(ids.GRID_DATA, "data"), State(ids.SELECTED_UNIT, "data"), State(ids.SELECTION, "data"),
-                            State(ids.GRID_HOST, "id"))
+    app.clientside_callback(
+        ClientsideFunction("unitGrid", "render"),
+        Output(ids.GRID_SUMMARY, "children"),
+        Input(ids.GRID_DATA, "data"),
+        State(ids.SELECTED_UNIT, "data"),
+        State(ids.SELECTION, "data"),
+        State(ids.GRID_HOST, "id"),
+    )
     app.clientside_callback(ClientsideFunction("unitGrid", "bulkBar"), Output(ids.BULK_COUNT, "children"),
                             Output(ids.BULK_BAR, "className"), Input(ids.SELECTION, "data"), prevent_initial_call=True)
     for part in (ids.BULK_DATES, ids.BULK_UNOCCUPIED):
         app.clientside_callback(ClientsideFunction("unitGrid", "showFor"), Output(part, "className"),
                                 Input(ids.BULK_STATUS, "value"), State(part, "id"), prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("unitGrid", "clearSelection"), Output(ids.SELECTION, "data", allow_duplicate=True),
-                            Input(ids.BULK_CLEAR, "n_clicks"), State(ids.GRID_HOST, "id"), prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction("unitGrid", "clearSelection"),
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        Input(ids.BULK_CLEAR, "n_clicks"),
+        State(ids.GRID_HOST, "id"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(ClientsideFunction("unitGrid", "highlight"), Output(ids.ALL_LEGEND_ITEMS, "className"),
                             Input(ids.ALL_LEGEND_ITEMS, "n_clicks"), State(ids.GRID_HOST, "id"),
                             prevent_initial_call=True)

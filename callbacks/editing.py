@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import uuid
 
-import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
@@ -13,26 +12,25 @@ from callbacks.building import building_parts, panel_for
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
-from dashboard.config import local_today
+from dashboard.extensions import reading, writing
 from dashboard.outage import is_outage
-from dashboard.extensions import engine
 from data import queries
-from data.access import authorize
-from data.changes import ChangeContext, NotAllowed, StaleEdit, UndoRefused, UnitEdit, apply_edits, undo_batch
-from data.db import writing
+from data.access import building_for
+from data.changes import ChangeContext, StaleEdit, UnitEdit, apply_edits, confirm_ended, undo_batch
 from data.models import UnitChange
 from data.validation import OCCUPANT_FIELDS, InvalidEdit, bulk_values
-from layouts import edit_form
-from layouts.common import when
+from layouts import edit_form, outcomes
 
-BUILDING_OUTPUTS = (Output(ids.GRID_DATA, "data", allow_duplicate=True), Output(ids.LEGEND, "children", allow_duplicate=True),
-                    Output(ids.RECENT_CHANGES, "children", allow_duplicate=True),
-                    Output(ids.DUE_LIST, "children", allow_duplicate=True),
-                    Output(ids.REVISION_SEEN, "data", allow_duplicate=True))
+BUILDING_OUTPUTS = (
+    Output(ids.GRID_DATA, "data", allow_duplicate=True),
+    Output(ids.LEGEND, "children", allow_duplicate=True),
+    Output(ids.RECENT_CHANGES, "children", allow_duplicate=True),
+    Output(ids.DUE_LIST, "children", allow_duplicate=True),
+    Output(ids.REVISION_SEEN, "data", allow_duplicate=True),
+)
 MAX_BULK = 5_000
 COMMENT_LIMIT = UnitChange.comment.type.length
 CHOICES = ("theirs", "yours")
-NOT_REDRAWN = "The page could not be redrawn (the database stopped answering): reload it in a moment."
 UNCHANGED = (no_update,) * len(BUILDING_OUTPUTS)
 
 
@@ -43,7 +41,7 @@ def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_val
     unit_id, version, shown = _seen(seen)
     if not n_clicks or number is None or unit_id is None:
         raise PreventUpdate
-    values, choices = dict(zip(ids.EDIT_FIELDS, field_values)), _choices(choice_values, choice_ids)
+    values, choices = dict(zip(ids.EDIT_FIELDS, field_values, strict=False)), _choices(choice_values, choice_ids)
     found = _visible_building(account, number)
     undecided = [name for name in shown if choices.get(name) not in CHOICES]
     if undecided:
@@ -51,10 +49,10 @@ def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_val
         return (_panel(account, unit_id, found, state), *UNCHANGED)
     kept = {name: value for name, value in values.items() if choices.get(name) != "theirs"}
     try:
-        with writing(engine()) as conn:
-            if (queries.unit(conn, unit_id) or {}).get("building_id") != number:
-                raise NotAllowed([unit_id])
-            apply_edits(conn, [UnitEdit(unit_id, kept, version, whole_form=True)], _context(account))
+        with writing() as conn:
+            apply_edits(
+                conn, [UnitEdit(unit_id, kept, version, whole_form=True)], _context(account), building_id=number
+            )
     except InvalidEdit as invalid:
         errors = invalid.errors.get(unit_id, {})
         yours = {**invalid.yours.get(unit_id, {}), **{name: values[name] for name in errors if name in values}}
@@ -62,17 +60,23 @@ def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_val
     except StaleEdit as stale:
         state = edit_form.FormState(stale.yours.get(unit_id, {}), conflicts=stale.conflicts.get(unit_id, {}))
         return (_panel(account, unit_id, found, state, edit_form.conflict_notice(stale.later)), *UNCHANGED)
-    except NotAllowed:
-        return (_notice("You may not change this unit.", "danger"), *UNCHANGED)
-    redrawn = _redraw(lambda: (_panel(account, unit_id, found, notice=_notice("Saved.", "success")), *_building(account, found)))
-    return redrawn or (_notice(f"Saved. {NOT_REDRAWN}", "warning"), *UNCHANGED)
+    except outcomes.REFUSALS as refusal:
+        return (outcomes.refused("save", refusal), *UNCHANGED)
+    redrawn = _redraw(
+        lambda: (_panel(account, unit_id, found, notice=outcomes.done("save")), *_building(account, found))
+    )
+    return redrawn or (outcomes.done("save", redrawn=False), *UNCHANGED)
 
 
 def _choices(choice_values, choice_ids) -> dict[str, str]:
     """The editor's choice (theirs or yours) for each conflicting field, from the choices' values and ids."""
     if not isinstance(choice_values, list) or not isinstance(choice_ids, list):
         return {}
-    return {i["field"]: v for i, v in zip(choice_ids, choice_values) if isinstance(i, dict) and isinstance(i.get("field"), str)}
+    return {
+        i["field"]: v
+        for i, v in zip(choice_ids, choice_values, strict=False)
+        if isinstance(i, dict) and isinstance(i.get("field"), str)
+    }
 
 
 def undo(n_clicks, building_id):
@@ -82,22 +86,9 @@ def undo(n_clicks, building_id):
     batch = ctx.triggered_id["batch"] if isinstance(ctx.triggered_id, dict) else None
     if not any(n_clicks or []) or number is None or not isinstance(batch, str):
         raise PreventUpdate
-    with engine().connect() as conn:
-        found = queries.building(conn, number)
-    if found is None or not authorize(account, "edit", found):
-        return (_notice("You may not undo changes here.", "danger"), *UNCHANGED)
-    try:
-        with writing(engine()) as conn:
-            if queries.batch_buildings(conn, batch) != {number}:
-                raise LookupError(batch)
-            changed = undo_batch(conn, batch, _context(account))
-    except UndoRefused as refused:
-        later = ", ".join(f"{c['label']} ({c['actor']}, {when(c['changed_at'])})" for c in refused.later)
-        reason = f"these units changed after that batch: {later}" if later else str(refused)
-        return (_notice(f"Not undone: {reason}.", "warning"), *UNCHANGED)
-    except (LookupError, NotAllowed):
-        return (_notice("That batch cannot be undone here.", "danger"), *UNCHANGED)
-    return _committed(f"Undone: {len(changed)} unit(s) restored.", (), account, found)
+    message, _refusal, building = _write("undo", account, _visible_building(account, number), lambda conn: {
+        "count": len(undo_batch(conn, batch, _context(account), building_id=number))})
+    return (message, *building)
 
 
 def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, clear_occupants=False):
@@ -107,25 +98,17 @@ def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, cl
     if not n_clicks or number is None or picks is None:
         raise PreventUpdate
     if not picks or not isinstance(status, str) or not status:
-        return (_notice("Select units on the grid and choose a status first.", "secondary"), no_update, *UNCHANGED)
-    found = _visible_building(account, number)
+        return (outcomes.first_step("Select units on the grid and choose a status first."), no_update, *UNCHANGED)
     context = _context(account, str(comment or "").strip()[:COMMENT_LIMIT] or None)
-    try:
-        with writing(engine()) as conn:
-            labels = queries.unit_labels(conn, [unit_id for unit_id, _ in picks], number)
-            if len(labels) != len(picks):
-                raise NotAllowed([unit_id for unit_id, _ in picks if unit_id not in labels])
-            values = bulk_values(queries.catalogues(conn), status, start, end, clear_occupants is True)
-            apply_edits(conn, [UnitEdit(unit_id, values, version) for unit_id, version in picks], context)
-    except InvalidEdit as invalid:
-        problems = "; ".join(f"{labels[u]}: {', '.join(e.values())}" for u, e in list(invalid.errors.items())[:8])
-        return (_notice(f"Nothing applied. {problems}", "danger"), no_update, *UNCHANGED)
-    except StaleEdit as stale:
-        later = ", ".join(sorted({f"{c['label']} ({c['actor']})" for c in stale.later}))
-        return (_notice(f"Nothing applied: changed since you selected them: {later}. Select again.", "warning"), [], *UNCHANGED)
-    except NotAllowed:
-        return (_notice("Nothing applied: you may not change some of these units.", "danger"), no_update, *UNCHANGED)
-    return _committed(f"Applied to {len(picks)} unit(s).", ([],), account, found)
+
+    def write(conn) -> dict:
+        values = bulk_values(queries.catalogues(conn), status, start, end, clear_occupants is True)
+        apply_edits(
+            conn, [UnitEdit(unit_id, values, version) for unit_id, version in picks], context, building_id=number
+        )
+        return {"count": len(picks)}
+    message, refusal, building = _write("bulk", account, _visible_building(account, number), write)
+    return (message, [] if refusal is None or isinstance(refusal, StaleEdit) else no_update, *building)
 
 
 def confirm_due(n_clicks, building_id):
@@ -134,45 +117,33 @@ def confirm_due(n_clicks, building_id):
     if not any(n_clicks or []) or number is None or not isinstance(button, dict):
         raise PreventUpdate
     unit_id, version = positive_int(button.get("unit")), button.get("version")
-    found = _visible_building(account, number)
-    if not authorize(account, "edit", found):
-        return (_notice("Not confirmed: you may not change this unit.", "danger"), *UNCHANGED)
-    try:
-        with writing(engine()) as conn:
-            unit = queries.unit(conn, unit_id) if unit_id else None
-            if unit is None or unit["building_id"] != number or not isinstance(version, int) or isinstance(version, bool):
-                raise NotAllowed([unit_id])
-            follows = {s["code"]: s for s in queries.statuses(conn)}[unit["status"]]["expires_to"]
-            if follows is None or unit["quarantine_end"] is None or unit["quarantine_end"] >= local_today(current_app.config):
-                if unit["version"] != version:
-                    raise StaleEdit([unit_id], [])
-                return (_notice(f"Not confirmed: the quarantine of {unit['label']} has not ended.", "warning"), *UNCHANGED)
-            apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)],
-                        _context(account, "quarantine ended"))
-    except StaleEdit:
-        return (_notice("Not confirmed: the unit changed since the list was shown.", "warning"), *UNCHANGED)
-    except (NotAllowed, InvalidEdit):
-        return (_notice("Not confirmed: you may not change this unit.", "danger"), *UNCHANGED)
-    return _committed(f"Confirmed {unit['label']}.", (), account, found)
+    if unit_id is None or not isinstance(version, int) or isinstance(version, bool):
+        raise PreventUpdate
+    message, _refusal, building = _write("confirm", account, _visible_building(account, number), lambda conn: {
+        "label": confirm_ended(conn, unit_id, version, number, _context(account, "quarantine ended"))["label"]})
+    return (message, *building)
 
 
 def refresh(_n_intervals, building_id, revision_seen):
     """Send the building again only when its change counter moved (otherwise an empty 204 answer)."""
-    account, number = current_account(), positive_int(building_id)
-    with engine().connect() as conn:
-        found = queries.building(conn, number) if number else None
-        if found is None or not authorize(account, "view", found) or found["revision"] == revision_seen:
-            raise PreventUpdate
+    account = current_account()
+    with reading() as conn:
+        found = building_for(conn, account, positive_int(building_id))
+    if found is None or found["revision"] == revision_seen:
+        raise PreventUpdate
     return _building(account, found)
 
 
-def _committed(message: str, extra: tuple, account, found: dict) -> tuple:
-    """The answer to a committed write: its message, any extra outputs and the redrawn building, or the message and
-    a word that the page is not redrawn when the database failed after the commit (the write still happened)."""
+def _write(action: str, account, found: dict, write) -> tuple:
+    """Run a write in one transaction: (the message, the refusal or None, the building's outputs, redrawn after a
+    commit; unchanged after a refusal, or when the database failed after the commit, which the message then says)."""
+    try:
+        with writing() as conn:
+            facts = write(conn)
+    except outcomes.REFUSALS as refusal:
+        return outcomes.refused(action, refusal), refusal, UNCHANGED
     building = _redraw(lambda: _building(account, found))
-    if building is None:
-        return (_notice(f"{message} {NOT_REDRAWN}", "warning"), *extra, *UNCHANGED)
-    return (_notice(message, "success"), *extra, *building)
+    return outcomes.done(action, building is not None, **facts), None, building or UNCHANGED
 
 
 def _redraw(draw):
@@ -187,16 +158,16 @@ def _redraw(draw):
 
 def _building(account, found: dict) -> tuple:
     """Fresh grid payload, legend, recent changes, due list and revision of a building."""
-    with engine().connect() as conn:
+    with reading() as conn:
         parts = building_parts(conn, account, queries.building(conn, found["id"]), queries.statuses(conn))
     return parts["payload"], parts["legend"], parts["recent"], parts["due"], parts["payload"]["revision"]
 
 
 def _visible_building(account, number: int) -> dict:
     """The building if the user may see it; otherwise the request is dropped."""
-    with engine().connect() as conn:
-        found = queries.building(conn, number)
-    if found is None or not authorize(account, "view", found):
+    with reading() as conn:
+        found = building_for(conn, account, number)
+    if found is None:
         raise PreventUpdate
     return found
 
@@ -212,7 +183,7 @@ def _picks(selection) -> list[tuple[int, int]] | None:
 
 def _panel(account, unit_id: int, found: dict, state=None, notice=None):
     """The unit panel, re-read from the database; after a refusal the form holds the editor's input (`state`)."""
-    with engine().connect() as conn:
+    with reading() as conn:
         return panel_for(conn, account, unit_id, found, queries.statuses(conn), state, notice)
 
 
@@ -222,7 +193,11 @@ def _seen(seen) -> tuple[int | None, int | None, dict]:
     if isinstance(version, bool) or not isinstance(version, int):
         return None, None, {}
     shown = seen.get("conflicts")
-    shown = {k: v for k, v in shown.items() if k in ids.EDIT_FIELDS and isinstance(v, dict)} if isinstance(shown, dict) else {}
+    shown = (
+        {k: v for k, v in shown.items() if k in ids.EDIT_FIELDS and isinstance(v, dict)}
+        if isinstance(shown, dict)
+        else {}
+    )
     return positive_int(seen.get("unit")), version, shown
 
 
@@ -230,11 +205,6 @@ def _context(account, comment: str | None = None) -> ChangeContext:
     """A manual change by the signed-in user, under a fresh request id, with an optional comment for the batch."""
     return ChangeContext(actor=account, source="manual", request_id=str(uuid.uuid4()), comment=comment,
                          timezone=current_app.config["TIMEZONE"])
-
-
-def _notice(text: str, color: str) -> dbc.Alert:
-    """A short message in the panel column."""
-    return dbc.Alert(text, color=color, className="small py-2", dismissable=True)
 
 
 def register(app: Dash) -> None:
@@ -250,14 +220,33 @@ def register(app: Dash) -> None:
     app.clientside_callback(ClientsideFunction("unitForm", "clearOccupant"),
                             *[Output(ids.edit_field(name), "value", allow_duplicate=True) for name in OCCUPANT_FIELDS],
                             Input(ids.EDIT_CLEAR_OCCUPANT, "n_clicks"), prevent_initial_call=True)
-    app.callback(Output(ids.UNDO_MESSAGE, "children"), *BUILDING_OUTPUTS,
-                 Input(ids.ALL_UNDO_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(undo)
-    app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), Output(ids.SELECTION, "data", allow_duplicate=True),
-                 *BUILDING_OUTPUTS, Input(ids.BULK_APPLY, "n_clicks"), State(ids.SELECTION, "data"),
-                 State(ids.BUILDING_ID, "data"), State(ids.BULK_STATUS, "value"), State(ids.BULK_COMMENT, "value"),
-                 State(ids.BULK_START, "value"), State(ids.BULK_END, "value"), State(ids.BULK_CLEAR_OCCUPANTS, "value"),
-                 prevent_initial_call=True)(apply_bulk)
-    app.callback(Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True), *BUILDING_OUTPUTS,
-                 Input(ids.ALL_CONFIRM_BUTTONS, "n_clicks"), State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(confirm_due)
+    app.callback(
+        Output(ids.UNDO_MESSAGE, "children"),
+        *BUILDING_OUTPUTS,
+        Input(ids.ALL_UNDO_BUTTONS, "n_clicks"),
+        State(ids.BUILDING_ID, "data"),
+        prevent_initial_call=True,
+    )(undo)
+    app.callback(
+        Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.SELECTION, "data", allow_duplicate=True),
+        *BUILDING_OUTPUTS,
+        Input(ids.BULK_APPLY, "n_clicks"),
+        State(ids.SELECTION, "data"),
+        State(ids.BUILDING_ID, "data"),
+        State(ids.BULK_STATUS, "value"),
+        State(ids.BULK_COMMENT, "value"),
+        State(ids.BULK_START, "value"),
+        State(ids.BULK_END, "value"),
+        State(ids.BULK_CLEAR_OCCUPANTS, "value"),
+        prevent_initial_call=True,
+    )(apply_bulk)
+    app.callback(
+        Output(ids.ACTION_MESSAGE, "children", allow_duplicate=True),
+        *BUILDING_OUTPUTS,
+        Input(ids.ALL_CONFIRM_BUTTONS, "n_clicks"),
+        State(ids.BUILDING_ID, "data"),
+        prevent_initial_call=True,
+    )(confirm_due)
     app.callback(*BUILDING_OUTPUTS, Input(ids.REFRESH, "n_intervals"), State(ids.BUILDING_ID, "data"),
                  State(ids.REVISION_SEEN, "data"), prevent_initial_call=True)(refresh)

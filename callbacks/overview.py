@@ -5,7 +5,7 @@ from callbacks import area
 from callbacks.parse import search_text
 from dashboard import ids
 from dashboard.auth import current_account
-from dashboard.extensions import engine
+from dashboard.extensions import reading
 from data import queries
 from data.access import authorize, scope_paths
 from layouts import overview
@@ -13,7 +13,8 @@ from layouts.common import not_allowed
 
 
 def page(q: str = "", buildings: str = "", **_query):
-    """The overview page, with the search from `?q=` applied; a leader's home is their top area unless `?buildings=all`."""
+    """The overview page, with the search from `?q=` applied; a leader's home is their top area (not with
+    `?buildings=all`)."""
     account = current_account()
     if not authorize(account, "view"):
         return not_allowed()
@@ -35,7 +36,7 @@ def filter_buildings(search):
 
 def _buildings(search: str, scope) -> tuple[list[dict], list[dict], dict]:
     """Statuses, matching buildings in scope and their maintained counts."""
-    with engine().connect() as conn:
+    with reading() as conn:
         buildings = queries.building_list(conn, search, scope=scope)
         return queries.statuses(conn), buildings, queries.status_counts(conn, [b["id"] for b in buildings])
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from dashboard import create_app
-from dashboard.config import load_config, uses_default_database
+from dashboard.config import load_config, use_password_cost, uses_default_database
 from dashboard.extensions import engine
 from data import accounts, ledger
 from data.changes import ChangeContext
@@ -26,6 +26,7 @@ COMMENT_LIMIT = UnitChange.comment.type.length
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments and run the command."""
     args = parser().parse_args(argv)
+    use_password_cost(load_config())
     try:
         return args.command(args)
     except accounts.AccountError as error:
@@ -46,7 +47,9 @@ def parser() -> argparse.ArgumentParser:
     demo_cmd.set_defaults(command=demo)
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(command=migrate)
     _add_user_commands(commands.add_parser("users", help="manage users: add, list, set-role, set-password, disable"))
-    _add_import_command(commands.add_parser("import-ledger", help="apply a ledger (.csv or .xlsx) as one batch: every row or none"))
+    _add_import_command(
+        commands.add_parser("import-ledger", help="apply a ledger (.csv or .xlsx) as one batch: every row or none")
+    )
     return root
 
 
@@ -71,7 +74,9 @@ def _add_user_commands(users: argparse.ArgumentParser) -> None:
     role.add_argument("name")
     role.add_argument("role", choices=accounts.ROLES)
     role.set_defaults(command=users_set_role)
-    password = actions.add_parser("set-password", help="set a user's password (from standard input when not a terminal)")
+    password = actions.add_parser(
+        "set-password", help="set a user's password (from standard input when not a terminal)"
+    )
     password.add_argument("name")
     password.set_defaults(command=users_set_password)
     disable = actions.add_parser("disable", help="stop a user from signing in and end their sessions")
@@ -81,7 +86,11 @@ def _add_user_commands(users: argparse.ArgumentParser) -> None:
 
 def _add_import_command(command: argparse.ArgumentParser) -> None:
     """Options of `import-ledger`."""
-    command.add_argument("file", type=_existing_file, help="the ledger: columns building, entrance, unit, the fields to set, optionally version")
+    command.add_argument(
+        "file",
+        type=_existing_file,
+        help="the ledger: columns building, entrance, unit, the fields to set, optionally version",
+    )
     command.add_argument("--as", dest="username", required=True, help="the active user the changes are made as")
     command.add_argument("--comment", type=_comment, help="a comment stored with every change of the batch")
     command.set_defaults(command=import_ledger)
@@ -186,8 +195,12 @@ def import_ledger(args: argparse.Namespace) -> int:
     try:
         rows = ledger.read_ledger(args.file)
         with writing(_database()) as conn:
-            context = ChangeContext(actor=accounts.active_account(conn, args.username), source="import", comment=args.comment,
-                                    timezone=load_config()["TIMEZONE"])
+            context = ChangeContext(
+                actor=accounts.active_account(conn, args.username),
+                source="import",
+                comment=args.comment,
+                timezone=load_config()["TIMEZONE"],
+            )
             report = ledger.import_ledger(conn, rows, context)
     except ledger.LedgerError as error:
         print("\n".join(error.lines()), file=sys.stderr)

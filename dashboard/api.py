@@ -7,9 +7,9 @@ from werkzeug.exceptions import HTTPException
 
 from callbacks.parse import positive_int
 from dashboard.auth import current_account
-from dashboard.extensions import engine
+from dashboard.extensions import reading
 from data import queries, summary
-from data.access import authorize
+from data.access import area_for
 
 PREFIX = "/api/"
 NO_AREA = "there is no area {area_id} that you may see"
@@ -18,14 +18,18 @@ NO_SUCH_ADDRESS = "there is nothing at this address of the API"
 
 def area_counts(area_id: int):
     """Units, residents and staff by status in an area's whole subtree; 404 for an area the user may not see."""
-    with engine().connect() as conn:
-        found = queries.area(conn, area_id) if positive_int(area_id) else None
-        if found is None or not authorize(current_account(), "view", {"area_path": found["path"]}):
+    with reading() as conn:
+        found = area_for(conn, current_account(), positive_int(area_id))
+        if found is None:
             abort(404, description=NO_AREA.format(area_id=area_id))
         rows = queries.area_rollups(conn, [area_id])[area_id]
-    return jsonify(area={"id": found["id"], "name": found["name"], "kind": found["kind"]},
-                   units=sum(row["units"] for row in rows), by_status=summary.by_status(rows),
-                   residents_by_status=summary.by_status(rows, "residents"), staff_by_status=summary.by_status(rows, "staff"))
+    return jsonify(
+        area={"id": found["id"], "name": found["name"], "kind": found["kind"]},
+        units=sum(row["units"] for row in rows),
+        by_status=summary.by_status(rows),
+        residents_by_status=summary.by_status(rows, "residents"),
+        staff_by_status=summary.by_status(rows, "staff"),
+    )
 
 
 def not_found(**_path):

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dash
 from dash import Dash
 
 import callbacks
 from dashboard import api, pages
 from dashboard.auth import current_account, init_auth
-from dashboard.config import load_config, secret_key
+from dashboard.config import load_config, secret_key, use_password_cost
 from dashboard.extensions import attach_engine
 from dashboard.headers import init_headers
 from dashboard.outage import init_outage
@@ -22,6 +21,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 def create_app(config: dict | None = None) -> Dash:
     """Build a Dash app on its own engine, migrated to the latest schema."""
     settings = load_config(config)
+    use_password_cost(settings)
     app = Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="楼盘图 · Building status", update_title=None, serve_locally=True,
@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Dash:
     init_outage(app.server)
     api.register(app.server)
     pages.register_all()
-    app.layout = lambda: shell(dash.page_container, current_account())
+    app.layout = lambda: shell(pages.first_page(), current_account())
     callbacks.register(app)
     init_headers(app)
     return app

@@ -12,19 +12,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import ids
-from dashboard.extensions import engine
+from dashboard.extensions import reading, writing
 from dashboard.outage import malformed_callback
 from dashboard.sign_in_limits import Attempt, SignInLimits, client_address
 from dashboard.sign_in_page import sign_in_page, too_many, wrong_password
 from data.access import authorize
-from data.db import writing
 from data.accounts import (
     ABSOLUTE_TIMEOUT,
     Account,
     check_password,
     end_session,
-    needs_touch,
     session_account,
+    session_state,
     start_session,
     touch_session,
 )
@@ -60,8 +59,10 @@ class HttpsAwareSessions(SecureCookieSessionInterface):
 
 def init_auth(server: Flask) -> None:
     """Attach Flask-Login, the gate, the sign-in routes and their attempt counters to the Flask app."""
+    # The cookie is signed once, at sign-in, and lasts as long as a session may (idleness is checked on the server):
+    # signing it again on every request would cost each request a Set-Cookie.
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                         PERMANENT_SESSION_LIFETIME=ABSOLUTE_TIMEOUT)
+                         PERMANENT_SESSION_LIFETIME=ABSOLUTE_TIMEOUT, SESSION_REFRESH_EACH_REQUEST=False)
     server.session_interface = HttpsAwareSessions()
     if server.config["TRUSTED_PROXIES"]:
         hops = server.config["TRUSTED_PROXIES"]
@@ -81,11 +82,12 @@ def current_account() -> Account | None:
 
 
 def load_signed_in(token: str) -> SignedIn | None:
-    """Flask-Login's loader: a live session's account, or nobody; activity (not the refresh timer) keeps it alive."""
-    with engine().connect() as conn:
-        account, stale = session_account(conn, token), needs_touch(conn, token)
+    """Flask-Login's loader (once a request): a live session's account, or nobody; activity (not the refresh timer)
+    keeps it alive."""
+    with reading() as conn:
+        account, stale = session_state(conn, token)
     if stale and not _is_timer(request):
-        with writing(engine()) as conn:
+        with writing() as conn:
             touch_session(conn, token)
     return SignedIn(account, token) if account else None
 
@@ -153,11 +155,11 @@ def login():
 
 def _sign_in(username: str, password: str) -> SignedIn | None:
     """A new session for the right name and password, else None."""
-    with engine().connect() as conn:
+    with reading() as conn:
         user_id = check_password(conn, username, password)
     if not user_id:
         return None
-    with writing(engine()) as conn:
+    with writing() as conn:
         token = start_session(conn, user_id)
         account = session_account(conn, token)
     return SignedIn(account, token) if account else None
@@ -172,7 +174,7 @@ def _refused(username: str, target: str, wait: int):
 def logout():
     """End the session server-side, so that a copy of the cookie is refused too."""
     if current_user.is_authenticated:
-        with writing(engine()) as conn:
+        with writing() as conn:
             end_session(conn, current_user.token)
     logout_user()
     session.clear()
@@ -183,7 +185,7 @@ def health():
     """200 "ok" when the app can reach its database, 503 "unavailable" when it cannot (for load balancers); the
     schema revision only to administrators."""
     try:
-        with engine().connect() as conn:
+        with reading() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError:
         log.exception("health check: database unreachable")

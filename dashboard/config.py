@@ -7,16 +7,21 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from data.accounts import set_hash_cost
+
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
 DEMO_SECRET_FILE = Path("instance/secret_key")
-ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES", "TIMEZONE", "LOGIN_LIMIT_STORAGE")
+HASH_COST_KEYS = ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST")
+ENV_KEYS = ("DATABASE_URL", "SECRET_KEY", "DEBUG", "TRUSTED_PROXIES", "TIMEZONE", "LOGIN_LIMIT_STORAGE",
+            *HASH_COST_KEYS)
 DEFAULTS = {
     "DATABASE_URL": DEFAULT_DATABASE_URL,
     "SECRET_KEY": None,
     "DEBUG": False,
     "TRUSTED_PROXIES": 0,
     "TIMEZONE": "Asia/Shanghai",
-    # Sign-in attempts at one account from one address; failures at it from all addresses beyond this put it under attack.
+    # Sign-in attempts at one account from one address; failures at it from all addresses beyond this put it under
+    # attack.
     "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_ADDRESS": "60 per 15 minutes",
     # Attempts at an account under attack from one address: the owner keeps a few tries, a botnet gets few guesses.
@@ -24,6 +29,9 @@ DEFAULTS = {
     # Per process: with several workers set a shared store (redis://; not memcached://, which cannot give a successful
     # sign-in back) or each worker counts apart.
     "LOGIN_LIMIT_STORAGE": "memory://",
+    # None keeps argon2-cffi's default cost (RFC 9106's low-memory choice); only tests lower it, to save time.
+    "PASSWORD_HASH_TIME_COST": None,
+    "PASSWORD_HASH_MEMORY_COST": None,
 }
 
 
@@ -33,8 +41,14 @@ def load_config(overrides: dict | None = None) -> dict:
     config.update({key: os.environ[key] for key in ENV_KEYS if key in os.environ})
     config["DEBUG"] = str(config["DEBUG"]).lower() in ("1", "true", "yes")
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    config.update({key: int(config[key]) if config[key] else None for key in HASH_COST_KEYS})
     config.update(overrides or {})
     return config
+
+
+def use_password_cost(config: dict) -> None:
+    """Hash new passwords at the configured argon2 cost."""
+    set_hash_cost(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_COST"])
 
 
 def uses_default_database(config: dict) -> bool:

@@ -1,7 +1,15 @@
-"""The app's pages, registered explicitly: one module of glue per page in callbacks/."""
+"""The app's pages, registered explicitly: one module of glue per page in callbacks/; the page being opened is sent
+with the app's layout."""
+from urllib.parse import urlsplit
+
 import dash
+from dash import dcc, html
+from dash._pages import _parse_query_string, _path_to_page  # the router's own: the first page is found as it finds it
+from flask import request
 
 from callbacks import access_log, area, building, not_found, overview
+
+NOT_FOUND_MODULE = "not_found_404"
 
 
 def register_all() -> None:
@@ -11,4 +19,41 @@ def register_all() -> None:
     dash.register_page("areas", path="/areas", name="Areas", layout=area.top_page)
     dash.register_page("area", path_template="/area/<area_id>", name="Area", layout=area.page)
     dash.register_page("access_log", path="/admin/access-log", name="Access log", layout=access_log.page)
-    dash.register_page("not_found_404", path="/404", name="Not found", layout=not_found.page)
+    dash.register_page(NOT_FOUND_MODULE, path="/404", name="Not found", layout=not_found.page)
+
+
+def first_page():
+    """Dash's page container with the page being opened already in it, so that the page comes with the layout rather
+    than from the router's callback after it; the empty container (which the router fills) when the layout request
+    does not say which page asked for it (no same-origin Referer)."""
+    address = _opening_address()
+    if address is None:
+        return dash.page_container
+    content, title = _page_of(address.path, f"?{address.query}" if address.query else "")
+    return html.Div([
+        # Every property the Location reads on mount is given, so that it does not trigger the router for this page.
+        dcc.Location(id="_pages_location", refresh="callback-nav", pathname=address.path,
+                     search=f"?{address.query}" if address.query else "", hash="", href=address.geturl()),
+        html.Div(content, id="_pages_content", disable_n_clicks=True),
+        dcc.Store(id="_pages_store", data={"title": title}),
+        html.Div(id="_pages_dummy", disable_n_clicks=True),
+    ])
+
+
+def _opening_address():
+    """The address of the page that asked for the layout (its Referer), when it is on this site."""
+    referer = request.headers.get("Referer")
+    address = urlsplit(referer) if referer else None
+    same_site = address is not None and address.scheme == request.scheme and address.netloc == request.host
+    return address if same_site and address.path.startswith("/") else None
+
+
+def _page_of(path: str, search: str) -> tuple:
+    """The layout and title Dash's router gives an address (the not-found page for an unknown one)."""
+    page, variables = _path_to_page(path.strip("/"))
+    if not page:
+        page, variables = dash.page_registry[NOT_FOUND_MODULE], {}
+    layout = page["layout"]
+    if callable(layout):
+        layout = layout(**{**(variables or {}), **_parse_query_string(search)})
+    return layout, page["title"](**(variables or {})) if callable(page["title"]) else page["title"]

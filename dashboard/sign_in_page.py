@@ -20,15 +20,18 @@ TEXT = {
 }
 
 PAGE = """<!doctype html>
-<html lang="{{ text.lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{{ text.lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ text.title }}</title><link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
 <body class="bg-light"><main class="container" style="max-width: 24rem; margin-top: 12vh">
 <h1 class="h4 mb-3">{{ text.heading }}</h1>
-{% if message %}<div id="sign-in-message" class="alert alert-{{ message.kind }}" role="alert" data-reason="{{ message.reason }}"
+{% if message -%}
+<div id="sign-in-message" class="alert alert-{{ message.kind }}" role="alert" data-reason="{{ message.reason }}"
 {%- if message.wait %} data-retry-after="{{ message.wait }}"{% endif %}>{{ message.text }}</div>{% endif %}
 <form method="post" action="/login" class="card card-body gap-2">
 <label class="form-label mb-0" for="username">{{ text.user_name }}</label>
-<input class="form-control" id="username" name="username" autocomplete="username" value="{{ username }}" required autofocus>
+<input class="form-control" id="username" name="username" autocomplete="username" value="{{ username }}"
+ required autofocus>
 <label class="form-label mb-0" for="password">{{ text.password }}</label>
 <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required>
 <input type="hidden" name="next" value="{{ next }}">

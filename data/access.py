@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import Connection
+
+from data import queries
 from data.accounts import Account
 from data.queries import path_ids
 
@@ -33,6 +36,19 @@ def authorize(user: Account | None, action: str, target: dict | None = None) -> 
     if user is None or action not in PERMISSIONS.get(user.role, ()):
         return False
     return user.role == "admin" or target is None or in_scope(user, target["area_path"])
+
+
+def building_for(conn: Connection, user: Account | None, building_id: int | None, action: str = "view") -> dict | None:
+    """The building if it exists and the user may do `action` on it, else None: the same answer for a building that
+    does not exist and one outside the user's areas, so that nobody learns which exist."""
+    found = queries.building(conn, building_id) if building_id else None
+    return found if found is not None and authorize(user, action, found) else None
+
+
+def area_for(conn: Connection, user: Account | None, area_id: int | None) -> dict | None:
+    """The area if it exists and the user may see it, else None (the same answer for both)."""
+    found = queries.area(conn, area_id) if area_id else None
+    return found if found is not None and authorize(user, "view", {"area_path": found["path"]}) else None
 
 
 def in_scope(user: Account, area_path: str) -> bool:
@@ -90,23 +106,38 @@ def _masked_number(match: re.Match) -> str:
 
 def redact_unit(unit: dict) -> dict:
     """A copy of a unit without the occupant's name, with a masked phone number and a note with numbers masked."""
-    return {**unit, "occupant_name": HIDDEN if unit["occupant_name"] else "", "contact_phone": mask_phone(unit["contact_phone"]),
-            "note": mask_free_text(unit.get("note"))}
+    return {
+        **unit,
+        "occupant_name": HIDDEN if unit["occupant_name"] else "",
+        "contact_phone": mask_phone(unit["contact_phone"]),
+        "note": mask_free_text(unit.get("note")),
+    }
 
 
 def redact_change(change: dict) -> dict:
     """A copy of a change row whose before and after values hide personal fields, and whose comment masks numbers."""
-    return {**change, "data_before": _redact_values(change["data_before"]), "data_after": _redact_values(change["data_after"]),
-            "comment": mask_free_text(change.get("comment"))}
+    return {
+        **change,
+        "data_before": _redact_values(change["data_before"]),
+        "data_after": _redact_values(change["data_after"]),
+        "comment": mask_free_text(change.get("comment")),
+    }
 
 
 def redact_batch(batch: dict) -> dict:
     """A copy of a batch of changes (queries.recent_batches) with its comment and every change redacted."""
-    return {**batch, "comment": mask_free_text(batch["comment"]), "changes": [redact_change(c) for c in batch["changes"]]}
+    return {
+        **batch,
+        "comment": mask_free_text(batch["comment"]),
+        "changes": [redact_change(c) for c in batch["changes"]],
+    }
 
 
 def _redact_values(values: dict) -> dict:
     """Personal fields replaced: names hidden, phones masked, numbers in the note masked."""
-    hidden = {"occupant_name": HIDDEN if values.get("occupant_name") else values.get("occupant_name"),
-              "contact_phone": mask_phone(values.get("contact_phone") or ""), "note": mask_free_text(values.get("note"))}
+    hidden = {
+        "occupant_name": HIDDEN if values.get("occupant_name") else values.get("occupant_name"),
+        "contact_phone": mask_phone(values.get("contact_phone") or ""),
+        "note": mask_free_text(values.get("note")),
+    }
     return {name: hidden[name] if name in hidden else value for name, value in values.items()}

@@ -9,16 +9,34 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from data import vocabulary
 from data.models import Area, PersonalDataView, Unit, User, UserArea, UserSession
 
-ROLES = ("admin", "staff", "leader", "viewer")
+ROLES = tuple(vocabulary.ROLES)
 MIN_PASSWORD_LENGTH = 12
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 TOUCH_EVERY = dt.timedelta(minutes=1)
 HASHER = PasswordHasher()
+# A session that has not ended, of an active user, with the paths of the user's areas (a row per area; one with no
+# path for a user without areas). Built once: every request reads it.
+LIVE_SESSION = (
+    select(UserSession.user_id, UserSession.created_at, UserSession.last_seen_at, User.username, User.role, Area.path)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(UserArea, UserArea.user_id == User.id).outerjoin(Area, Area.id == UserArea.area_id)
+    .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None), User.active.is_(True))
+    .order_by(Area.path)
+)
+
+
+def set_hash_cost(time_cost: int | None = None, memory_cost: int | None = None) -> None:
+    """Hash new passwords at this argon2 time and memory (KiB) cost; None keeps argon2-cffi's default."""
+    global HASHER
+    cost = {"time_cost": time_cost, "memory_cost": memory_cost}
+    HASHER = PasswordHasher(**{name: value for name, value in cost.items() if value is not None})
+    _dummy_hash.cache_clear()
 
 
 class AccountError(ValueError):
@@ -119,7 +137,11 @@ def resolve_areas(conn: Connection, references: list[str]) -> list[int]:
     found = []
     for reference in references:
         column = Area.id if reference.isdigit() else Area.name
-        ids = conn.execute(select(Area.id).where(column == (int(reference) if reference.isdigit() else reference))).scalars().all()
+        ids = (
+            conn.execute(select(Area.id).where(column == (int(reference) if reference.isdigit() else reference)))
+            .scalars()
+            .all()
+        )
         if len(ids) != 1:
             raise AccountError(f"area {reference!r} matches {len(ids)} areas; give its id")
         found.extend(ids)
@@ -155,15 +177,23 @@ def start_session(conn: Connection, user_id: int, now: dt.datetime | None = None
 
 def session_account(conn: Connection, token: str, now: dt.datetime | None = None) -> Account | None:
     """The account of a live session; None when it ended, expired, or its user is disabled."""
-    row = _live_session(conn, token, now or utcnow())
-    return Account(row.user_id, row.username, row.role, _area_paths(conn, row.user_id)) if row else None
+    return session_state(conn, token, now)[0]
+
+
+def session_state(conn: Connection, token: str, now: dt.datetime | None = None) -> tuple[Account | None, bool]:
+    """A live session's account (None when it ended, expired, or its user is disabled) and whether its idle timer is
+    due a refresh, in one statement."""
+    now = now or utcnow()
+    rows = conn.execute(LIVE_SESSION, {"token_hash": _hash(token)}).all()
+    if not rows or _expired(rows[0], now):
+        return None, False
+    first, paths = rows[0], tuple(row.path for row in rows if row.path is not None)
+    return Account(first.user_id, first.username, first.role, paths), now - first.last_seen_at >= TOUCH_EVERY
 
 
 def needs_touch(conn: Connection, token: str, now: dt.datetime | None = None) -> bool:
     """True when a live session's idle timer has not been refreshed for a minute (so writes stay rare)."""
-    now = now or utcnow()
-    row = _live_session(conn, token, now)
-    return row is not None and now - row.last_seen_at >= TOUCH_EVERY
+    return session_state(conn, token, now)[1]
 
 
 def touch_session(conn: Connection, token: str, now: dt.datetime | None = None) -> None:
@@ -193,16 +223,6 @@ def access_log(conn: Connection, limit: int = 500) -> list[dict]:
         select(PersonalDataView.viewed_at, User.username, Unit.id.label("unit_id"), Unit.label, Unit.building_id)
         .join(User, User.id == PersonalDataView.user_id).join(Unit, Unit.id == PersonalDataView.unit_id)
         .order_by(PersonalDataView.viewed_at.desc(), PersonalDataView.id.desc()).limit(limit))]
-
-
-def _live_session(conn: Connection, token: str, now: dt.datetime):
-    """The session row with its user, unless ended, expired or disabled."""
-    row = conn.execute(
-        select(UserSession.user_id, UserSession.created_at, UserSession.last_seen_at, User.username, User.role)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None), User.active.is_(True))
-    ).first()
-    return None if row is None or _expired(row, now) else row
 
 
 def _expired(session, now: dt.datetime) -> bool:

@@ -43,5 +43,6 @@ def reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
         return
     for table in tables:
         conn.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table.name}"
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
+            f"FROM {table.name}"
         )

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from data import queries
+from data import queries, vocabulary
 from data.access import authorize
 from data.accounts import Account
 from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Unit, UnitChange
+from data.quarantine import NotEnded, expiring_codes, has_ended
 from data.validation import DATE_FIELDS, EDIT_FIELDS, Catalogues, InvalidEdit, check, typed
 
-SOURCES = ("manual", "import", "rule")
+SOURCES = tuple(vocabulary.SOURCES)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Ids per IN (...) list: PostgreSQL takes at most 65,535 bound parameters a statement, some SQLite builds 32,766.
 IDS_PER_QUERY = 10_000
@@ -44,6 +45,10 @@ class NotAllowed(PermissionError):
     def __init__(self, unit_ids: list[int]):
         super().__init__(f"not allowed to edit units {unit_ids}")
         self.unit_ids = unit_ids
+
+
+class UnknownBatch(LookupError):
+    """An undo names a batch that does not exist."""
 
 
 class UndoRefused(Exception):
@@ -85,16 +90,18 @@ class ChangeContext:
         return self.at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone)).date()
 
 
-def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> list[int]:
-    """Authorise, merge with colleagues' changes since each editor's version, validate, then write every edit or none;
-    returns the ids of the units that changed."""
+def apply_edits(
+    conn: Connection, edits: list[UnitEdit], ctx: ChangeContext, building_id: int | None = None
+) -> list[int]:
+    """Authorise (and, given a building, refuse units of any other), merge with colleagues' changes since each editor's
+    version, validate, then write every edit or none; returns the ids of the units that changed."""
     if ctx.source not in SOURCES:
         raise ValueError(f"unknown change source {ctx.source!r}")
     unit_ids = [edit.unit_id for edit in edits]
     if len(set(unit_ids)) != len(unit_ids):
         raise ValueError("a batch may change each unit once")
     current = _lock_units(conn, unit_ids)
-    _check_allowed(ctx.actor, current)
+    _check_allowed(ctx.actor, current, building_id)
     catalogues, (bases, later) = queries.catalogues(conn), _bases(conn, edits, current)
     intents, errors = _intents(edits, bases, catalogues)
     _check_conflicts(intents, bases, current, later)
@@ -105,28 +112,55 @@ def apply_edits(conn: Connection, edits: list[UnitEdit], ctx: ChangeContext) -> 
     if ctx.verifies:
         _record_verification(conn, unit_ids, ctx)
     _add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
-    _add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), _area_deltas(values, current))
-    _add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date()))
+    _add_counts(
+        conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), _area_deltas(values, current)
+    )
+    _add_counts(
+        conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date())
+    )
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
 
 
-def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext) -> list[int]:
-    """Revert every unit of a batch, as one new batch; refused when any of them changed since."""
-    changes = [dict(row._mapping) for row in conn.execute(select(UnitChange.__table__).where(UnitChange.batch_id == batch_id))]
+def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext, building_id: int | None = None) -> list[int]:
+    """Revert every unit of a batch, as one new batch; refused when the actor may not edit them (or, given a building,
+    the batch changed another) and when any of them changed since."""
+    changes = [
+        dict(row._mapping) for row in conn.execute(select(UnitChange.__table__).where(UnitChange.batch_id == batch_id))
+    ]
     if not changes:
-        raise LookupError(f"no batch {batch_id}")
+        raise UnknownBatch(batch_id)
+    _check_allowed(ctx.actor, _lock_units(conn, [change["unit_id"] for change in changes]), building_id)
     versions = {change["unit_id"]: change["unit_version"] for change in changes}
     later = _changes_since(conn, versions)
     if later:
         raise UndoRefused(later)
-    edits = [UnitEdit(change["unit_id"], _editable(change["data_before"]), seen_version=change["unit_version"]) for change in changes]
+    edits = [
+        UnitEdit(change["unit_id"], _editable(change["data_before"]), seen_version=change["unit_version"])
+        for change in changes
+    ]
     try:
         return apply_edits(conn, edits, replace(ctx, verifies=False))
     except StaleEdit as stale:
         raise UndoRefused(stale.later) from None
     except InvalidEdit as invalid:
         raise UndoRefused([], f"the earlier values are no longer valid: {invalid}") from None
+
+
+def confirm_ended(conn: Connection, unit_id: int, version: int, building_id: int, ctx: ChangeContext) -> dict:
+    """Set the status that follows an ended quarantine on a unit of this building, at the version the list showed;
+    returns the unit as it was. NotAllowed, StaleEdit or NotEnded when it cannot be confirmed."""
+    unit, building = queries.unit(conn, unit_id), queries.building(conn, building_id)
+    if unit is None or unit["building_id"] != building_id or not authorize(ctx.actor, "edit", building):
+        raise NotAllowed([unit_id])
+    statuses = queries.statuses(conn)
+    if not has_ended(unit, expiring_codes(statuses), ctx.today):
+        if unit["version"] != version:
+            raise StaleEdit([unit_id], [])
+        raise NotEnded(unit["label"])
+    follows = {status["code"]: status for status in statuses}[unit["status"]]["expires_to"]
+    apply_edits(conn, [UnitEdit(unit_id, {"status": follows}, version)], ctx)
+    return unit
 
 
 def _editable(values: dict) -> dict:
@@ -144,16 +178,21 @@ def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
     """Current rows of the units with their area path, locked for update where the database can."""
     query = (select(Unit.__table__, Area.path.label("area_path")).join(Building, Building.id == Unit.building_id)
              .join(Area, Area.id == Building.area_id).with_for_update(of=Unit.__table__))
-    rows = {row.id: dict(row._mapping) for chunk in _chunks(unit_ids) for row in conn.execute(query.where(Unit.id.in_(chunk)))}
+    rows = {
+        row.id: dict(row._mapping)
+        for chunk in _chunks(unit_ids)
+        for row in conn.execute(query.where(Unit.id.in_(chunk)))
+    }
     missing = sorted(set(unit_ids) - rows.keys())
     if missing:
         raise UnknownUnit(f"no such unit: {missing}")
     return rows
 
 
-def _check_allowed(actor: Account, current: dict[int, dict]) -> None:
-    """Refuse the whole batch when the actor may not edit any of its units."""
-    refused = sorted(unit_id for unit_id, row in current.items() if not authorize(actor, "edit", row))
+def _check_allowed(actor: Account, current: dict[int, dict], building_id: int | None = None) -> None:
+    """Refuse the whole batch when the actor may not edit any of its units, or one lies outside the given building."""
+    refused = sorted(unit_id for unit_id, row in current.items()
+                     if not authorize(actor, "edit", row) or building_id not in (None, row["building_id"]))
     if refused:
         raise NotAllowed(refused)
 
@@ -161,7 +200,11 @@ def _check_allowed(actor: Account, current: dict[int, dict]) -> None:
 def _bases(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) -> tuple[dict[int, dict], list[dict]]:
     """Each unit's fields as its editor saw them (its row now, with colleagues' later changes taken back), and those
     later changes, oldest first; a version the unit never had is refused."""
-    seen = {e.unit_id: e.seen_version for e in edits if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version}
+    seen = {
+        e.unit_id: e.seen_version
+        for e in edits
+        if e.seen_version is not None and current[e.unit_id]["version"] != e.seen_version
+    }
     unknown = sorted(unit_id for unit_id, version in seen.items() if version > current[unit_id]["version"])
     if unknown:
         raise StaleEdit(unknown, [], {unit_id: current[unit_id]["version"] for unit_id in unknown})
@@ -174,7 +217,9 @@ def _bases(conn: Connection, edits: list[UnitEdit], current: dict[int, dict]) ->
 
 def _changes_since(conn: Connection, seen: dict[int, int]) -> list[dict]:
     """queries.changes_since over any number of units, oldest first."""
-    later = [change for chunk in _chunks(list(seen)) for change in queries.changes_since(conn, {u: seen[u] for u in chunk})]
+    later = [
+        change for chunk in _chunks(list(seen)) for change in queries.changes_since(conn, {u: seen[u] for u in chunk})
+    ]
     return sorted(later, key=lambda change: (change["changed_at"], change["id"]))
 
 
@@ -183,7 +228,9 @@ def _stored(values: dict) -> dict:
     return {k: dt.date.fromisoformat(v) if k in DATE_FIELDS and isinstance(v, str) else v for k, v in values.items()}
 
 
-def _intents(edits: list[UnitEdit], bases: dict[int, dict], catalogues: Catalogues) -> tuple[dict[int, dict], dict[int, dict]]:
+def _intents(
+    edits: list[UnitEdit], bases: dict[int, dict], catalogues: Catalogues
+) -> tuple[dict[int, dict], dict[int, dict]]:
     """The typed values each edit sets, and the errors of values that are wrong on their own, by unit."""
     intents, errors = {}, {}
     for edit in edits:
@@ -205,7 +252,9 @@ def _same_value(raw, stored) -> bool:
     return raw == stored or (isinstance(stored, int) and not isinstance(raw, bool) and str(raw).strip() == str(stored))
 
 
-def _check_conflicts(intents: dict[int, dict], bases: dict[int, dict], current: dict[int, dict], later: list[dict]) -> None:
+def _check_conflicts(
+    intents: dict[int, dict], bases: dict[int, dict], current: dict[int, dict], later: list[dict]
+) -> None:
     """Refuse the whole batch when an edit sets a field that a colleague changed since its editor's version to
     something else, naming the original, their and your value of each such field."""
     conflicts = {}
@@ -230,7 +279,7 @@ def _check_all(current: dict[int, dict], intents: dict[int, dict], errors: dict[
         if problems or unit_id in errors:
             errors[unit_id] = {**problems, **errors.get(unit_id, {})}
     if errors:
-        raise InvalidEdit(errors, intents)
+        raise InvalidEdit(errors, intents, {unit_id: current[unit_id]["label"] for unit_id in errors})
     return values
 
 
@@ -247,11 +296,16 @@ def _diff(row: dict, values: dict) -> tuple[dict, dict]:
     return {name: row[name] for name in after}, after
 
 
-def _write_changes(conn: Connection, current: dict[int, dict], diffs: dict[int, tuple[dict, dict]], ctx: ChangeContext) -> None:
+def _write_changes(
+    conn: Connection, current: dict[int, dict], diffs: dict[int, tuple[dict, dict]], ctx: ChangeContext
+) -> None:
     """Insert the change rows, in edit order, and update the units, bumping their versions (one executemany each)."""
     if not diffs:
         return
-    conn.execute(insert(UnitChange), [_change_row(current[unit_id], before, after, ctx) for unit_id, (before, after) in diffs.items()])
+    conn.execute(
+        insert(UnitChange),
+        [_change_row(current[unit_id], before, after, ctx) for unit_id, (before, after) in diffs.items()],
+    )
     for columns, params in _unit_updates(diffs, ctx.at).items():
         conn.execute(_unit_update(columns), params)
 
@@ -259,10 +313,19 @@ def _write_changes(conn: Connection, current: dict[int, dict], diffs: dict[int, 
 def _change_row(row: dict, before: dict, after: dict, ctx: ChangeContext) -> dict:
     """The history row of one unit's change."""
     return {
-        "unit_id": row["id"], "building_id": row["building_id"], "changed_at": ctx.at,
-        "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
-        "status_before": row["status"], "status_after": after.get("status", row["status"]), "unit_version": row["version"] + 1, "comment": ctx.comment,
-        "data_before": _jsonable(before), "data_after": _jsonable(after),
+        "unit_id": row["id"],
+        "building_id": row["building_id"],
+        "changed_at": ctx.at,
+        "actor": ctx.actor.username,
+        "source": ctx.source,
+        "batch_id": ctx.batch_id,
+        "request_id": ctx.request_id,
+        "status_before": row["status"],
+        "status_after": after.get("status", row["status"]),
+        "unit_version": row["version"] + 1,
+        "comment": ctx.comment,
+        "data_before": _jsonable(before),
+        "data_after": _jsonable(after),
     }
 
 
@@ -271,7 +334,9 @@ def _unit_updates(diffs: dict[int, tuple[dict, dict]], at: dt.datetime) -> dict[
     groups: dict[tuple[str, ...], list[dict]] = {}
     for unit_id, (_before, after) in diffs.items():
         values = {**after, "status_since": at} if "status" in after else after
-        groups.setdefault(tuple(sorted(values)), []).append({"unit_id": unit_id, **{f"new_{k}": v for k, v in values.items()}})
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"unit_id": unit_id, **{f"new_{k}": v for k, v in values.items()}}
+        )
     return groups
 
 
@@ -304,12 +369,16 @@ def _add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[
     for key, amounts in sorted(deltas.items()):
         amounts = tuple(amounts) if isinstance(amounts, (tuple, list)) else (amounts,)
         if any(amounts):
-            rows.append({**dict(zip(keys, key)), **dict(zip(counters, amounts))})
+            rows.append({**dict(zip(keys, key, strict=True)), **dict(zip(counters, amounts, strict=True))})
     if rows:
         stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(model)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in counters},
-        ), rows)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in counters},
+            ),
+            rows,
+        )
 
 
 def _area_deltas(values: dict[int, dict], current: dict[int, dict]) -> dict[tuple, list[int]]:
@@ -366,7 +435,11 @@ def recount(conn: Connection) -> None:
 def daily_totals(conn: Connection) -> Counter:
     """Net change of units per (area, day, status) over each area's subtree, recounted from the change history."""
     paths = dict(conn.execute(select(Area.id, Area.path)).all())
-    day = func.date(UnitChange.changed_at) if conn.dialect.name == "sqlite" else func.date_trunc("day", UnitChange.changed_at)
+    day = (
+        func.date(UnitChange.changed_at)
+        if conn.dialect.name == "sqlite"
+        else func.date_trunc("day", UnitChange.changed_at)
+    )
     totals: Counter = Counter()
     for column, sign in ((UnitChange.status_after, 1), (UnitChange.status_before, -1)):
         grouped = conn.execute(
@@ -388,9 +461,11 @@ def _as_date(value) -> dt.date:
 def area_totals(conn: Connection) -> dict[tuple, tuple[int, int, int]]:
     """Units, residents and staff per (area, status, use) over each area's subtree, recounted from the units."""
     paths = dict(conn.execute(select(Area.id, Area.path)).all())
-    leaves = conn.execute(select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.residents),
-                                 func.sum(Unit.staff))
-                          .join(Building, Building.id == Unit.building_id).group_by(Building.area_id, Unit.status, Unit.use))
+    leaves = conn.execute(
+        select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.residents), func.sum(Unit.staff))
+        .join(Building, Building.id == Unit.building_id)
+        .group_by(Building.area_id, Unit.status, Unit.use)
+    )
     totals: dict[tuple, list[int]] = {}
     for area_id, status, use, units, residents, staff in leaves:
         for ancestor in queries.path_ids(paths[area_id]):

@@ -49,11 +49,37 @@ def _begin_sqlite(connection) -> None:
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A write transaction (on SQLite BEGIN IMMEDIATE: a deferred one that reads first can fail instead of waiting)."""
-    with engine.connect() as conn:
-        conn.execution_options(writing=True)
+    """A write transaction on a connection of its own (on SQLite BEGIN IMMEDIATE)."""
+    with engine.connect() as conn, write_transaction(conn):
+        yield conn
+
+
+@contextmanager
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """A write transaction on a connection that may have read already: the read transaction ends first, so that the
+    write starts from the latest commit (on SQLite a deferred transaction that read first fails instead of waiting
+    for the lock, and on any database an old snapshot would merge against stale rows); committed at the end."""
+    if conn.get_execution_options().get("writing"):
+        raise RuntimeError("a write transaction is already open on this connection")
+    if conn.in_transaction():
+        conn.rollback()
+    conn.execution_options(writing=True)
+    try:
         with conn.begin():
             yield conn
+    finally:
+        conn.execution_options(writing=False)
+
+
+@contextmanager
+def read_transaction(conn: Connection) -> Iterator[Connection]:
+    """Reads as one transaction, ended with the block so that no snapshot outlives it; inside a write, part of it."""
+    started = not conn.in_transaction()
+    try:
+        yield conn
+    finally:
+        if started and conn.in_transaction():
+            conn.rollback()
 
 
 def alembic_config(engine: Engine) -> Config:

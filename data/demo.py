@@ -126,8 +126,19 @@ def has_data(engine: Engine) -> bool:
 def clear(engine: Engine) -> None:
     """Delete every area, building and unit (the status catalogue and the users stay, without their areas)."""
     with engine.begin() as conn:
-        for model in (PersonalDataView, UnitChange, BuildingStatusCount, AreaCount, AreaDailyDelta, Unit, Floor, Entrance,
-                      Building, UserArea, Area):
+        for model in (
+            PersonalDataView,
+            UnitChange,
+            BuildingStatusCount,
+            AreaCount,
+            AreaDailyDelta,
+            Unit,
+            Floor,
+            Entrance,
+            Building,
+            UserArea,
+            Area,
+        ):
             conn.execute(delete(model))
 
 
@@ -240,8 +251,11 @@ def _commercial_plan(rng: random.Random) -> list[tuple[str, list[tuple[int, int,
     height = rng.randint(5, 14) // towers + 2
     width = rng.randint(4, 6)
     return [
-        (f"{'AB'[t]}座" if towers > 1 else "主楼",
-         [(-b, 2, "firm") for b in range(basements, 0, -1)] + [(level, width, "firm") for level in range(1, height + 1)])
+        (
+            f"{'AB'[t]}座" if towers > 1 else "主楼",
+            [(-b, 2, "firm") for b in range(basements, 0, -1)]
+            + [(level, width, "firm") for level in range(1, height + 1)],
+        )
         for t in range(towers)
     ]
 
@@ -390,9 +404,13 @@ def add_tower(engine: Engine, area_id: int, floors: int, width: int, status: str
     with engine.begin() as conn:
         building_id = conn.execute(insert(Building).values(area_id=area_id, name=f"Tower {floors}x{width}", address="",
                                                            use="residential", revision=0)).inserted_primary_key[0]
-        entrance_id = conn.execute(insert(Entrance).values(building_id=building_id, name="1单元", position=0)).inserted_primary_key[0]
+        entrance_id = conn.execute(
+            insert(Entrance).values(building_id=building_id, name="1单元", position=0)
+        ).inserted_primary_key[0]
         for level in range(1, floors + 1):
-            floor_id = conn.execute(insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)).inserted_primary_key[0]
+            floor_id = conn.execute(
+                insert(Floor).values(entrance_id=entrance_id, label=str(level), level=level)
+            ).inserted_primary_key[0]
             conn.execute(insert(Unit), [
                 {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": p,
                  "label": f"{level}{p + 1:02d}", "use": "home", "occupant_name": "", "residents": 2,

@@ -83,7 +83,8 @@ class ImportReport:
 
 
 def read_ledger(path: str | Path) -> list[LedgerRow]:
-    """The data rows of a .csv (UTF-8, with or without BOM) or .xlsx ledger (first sheet); LedgerError lists what is wrong."""
+    """The data rows of a .csv (UTF-8, with or without BOM) or .xlsx ledger (first sheet); LedgerError lists what is
+    wrong."""
     records = _records(Path(path))
     if not records:
         raise LedgerError([Problem(1, None, "the file is empty; its first row must name the columns")])
@@ -112,8 +113,12 @@ def import_ledger(conn: Connection, rows: list[LedgerRow], ctx: ChangeContext) -
     if problems:
         raise LedgerError(problems)
     codes = _status_codes(conn)
-    edits = [UnitEdit(unit_ids[row.number], _with_status_code(row.values, codes), row.version, whole_form=row.version is not None)
-             for row in rows]
+    edits = [
+        UnitEdit(
+            unit_ids[row.number], _with_status_code(row.values, codes), row.version, whole_form=row.version is not None
+        )
+        for row in rows
+    ]
     try:
         changed = apply_edits(conn, edits, ctx)
     except (NotAllowed, StaleEdit, InvalidEdit) as refused:
@@ -127,7 +132,9 @@ def _records(path: Path) -> list[tuple[int, list[str]]]:
         return _xlsx_records(path)
     if path.suffix.lower() == ".csv":
         return _csv_records(path.read_bytes())
-    raise LedgerError([Problem(1, None, f"a ledger is a .csv or .xlsx file, not {path.suffix or 'a file without extension'}")])
+    raise LedgerError(
+        [Problem(1, None, f"a ledger is a .csv or .xlsx file, not {path.suffix or 'a file without extension'}")]
+    )
 
 
 def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
@@ -147,12 +154,15 @@ def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_records(path: Path) -> list[tuple[int, list[str]]]:
-    """Rows of the first sheet of a workbook, each cell as text; a damaged workbook is refused at the row where it breaks."""
+    """Rows of the first sheet of a workbook, each cell as text; a damaged workbook is refused at the row where it
+    breaks."""
     texts: list[list[str]] = []
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            texts.extend([_cell_text(value) for value in values] for values in workbook.worksheets[0].iter_rows(values_only=True))
+            texts.extend(
+                [_cell_text(value) for value in values] for values in workbook.worksheets[0].iter_rows(values_only=True)
+            )
         finally:
             workbook.close()
     except XLSX_ERRORS as error:
@@ -177,8 +187,14 @@ def _column_names(number: int, header: list[str]) -> list[str | None]:
     """The column name of each header cell (None for an empty one); LedgerError for an unusable header."""
     names = [cell.strip().lower() or None for cell in header]
     known = (*KEY_COLUMNS, *EDITABLE, VERSION)
-    problems = [Problem(number, name, f"unknown column; columns are {', '.join(known)}") for name in names if name and name not in known]
-    problems += [Problem(number, name, "column named twice") for name in sorted({n for n in names if n and names.count(n) > 1})]
+    problems = [
+        Problem(number, name, f"unknown column; columns are {', '.join(known)}")
+        for name in names
+        if name and name not in known
+    ]
+    problems += [
+        Problem(number, name, "column named twice") for name in sorted({n for n in names if n and names.count(n) > 1})
+    ]
     problems += [Problem(number, name, "required column missing") for name in KEY_COLUMNS if name not in names]
     if not set(EDITABLE) & set(names):
         problems.append(Problem(number, None, f"no column to change; give at least one of {', '.join(EDITABLE)}"))
@@ -189,7 +205,7 @@ def _column_names(number: int, header: list[str]) -> list[str | None]:
 
 def _ledger_row(number: int, cells: list[str], names: list[str | None]) -> tuple[LedgerRow | None, list[Problem]]:
     """One data row, or the problems that keep it from being one."""
-    named = {name: cell for name, cell in zip(names, cells) if name}
+    named = {name: cell for name, cell in zip(names, cells, strict=False) if name}
     problems = [Problem(number, name, "required") for name in KEY_COLUMNS if not named.get(name)]
     if any(cell for position, cell in enumerate(cells) if position >= len(names) or names[position] is None):
         problems.append(Problem(number, None, "a value in a column without a name"))
@@ -203,7 +219,9 @@ def _ledger_row(number: int, cells: list[str], names: list[str | None]) -> tuple
     return LedgerRow(number, named["building"], named["entrance"], named["unit"], values, version_seen), []
 
 
-def _resolve(conn: Connection, rows: list[LedgerRow], scope: tuple[str, ...] | None) -> tuple[dict[int, int], list[Problem]]:
+def _resolve(
+    conn: Connection, rows: list[LedgerRow], scope: tuple[str, ...] | None
+) -> tuple[dict[int, int], list[Problem]]:
     """The unit id of each row by row number, and a problem for each row that names no unit or several in the scope."""
     units = _units_by_name(conn, sorted({row.building for row in rows}), scope)
     buildings, entrances = {key[0] for key in units}, {key[:2] for key in units}
@@ -217,7 +235,9 @@ def _resolve(conn: Connection, rows: list[LedgerRow], scope: tuple[str, ...] | N
     return unit_ids, problems
 
 
-def _units_by_name(conn: Connection, building_names: list[str], scope: tuple[str, ...] | None) -> dict[tuple[str, str, str], list[int]]:
+def _units_by_name(
+    conn: Connection, building_names: list[str], scope: tuple[str, ...] | None
+) -> dict[tuple[str, str, str], list[int]]:
     """Unit ids by (building name, entrance name, unit label) for every unit of the named buildings in the actor's areas
     (None: everywhere): buildings elsewhere are "not found", as on every page, and cannot make a name ambiguous."""
     query = (select(Building.name, Entrance.name, Unit.label, Unit.id).join(Entrance, Entrance.id == Unit.entrance_id)
@@ -235,7 +255,11 @@ def _units_by_name(conn: Connection, building_names: list[str], scope: tuple[str
 def _unresolved(row: LedgerRow, buildings: set[str], entrances: set[tuple[str, str]], matches: int) -> Problem:
     """Why a row names no unit (the first of its names unknown among buildings and entrances with units), or several."""
     if matches:
-        return Problem(row.number, "unit", f"{matches} units are named {row.building} {row.entrance} {row.unit} (buildings share a name)")
+        return Problem(
+            row.number,
+            "unit",
+            f"{matches} units are named {row.building} {row.entrance} {row.unit} (buildings share a name)",
+        )
     if row.building not in buildings:
         return Problem(row.number, "building", f"no building named {row.building!r}")
     if (row.building, row.entrance) not in entrances:
@@ -258,7 +282,11 @@ def _duplicates(rows: list[LedgerRow], unit_ids: dict[int, int]) -> list[Problem
 
 def _status_codes(conn: Connection) -> dict[str, str]:
     """The catalogue's code of each status code and label (zh-CN and English)."""
-    return {name: status["code"] for status in queries.statuses(conn) for name in (status["code"], status["label_zh"], status["label_en"])}
+    return {
+        name: status["code"]
+        for status in queries.statuses(conn)
+        for name in (status["code"], status["label_zh"], status["label_en"])
+    }
 
 
 def _with_status_code(values: dict[str, str], codes: dict[str, str]) -> dict[str, str]:

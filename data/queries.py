@@ -7,13 +7,29 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from data.models import (Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Entrance, Floor, Status, Unit,
-                         UnitChange, UnitUse)
+from data.models import (
+    Area,
+    AreaCount,
+    AreaDailyDelta,
+    Building,
+    BuildingStatusCount,
+    Entrance,
+    Floor,
+    Status,
+    Unit,
+    UnitChange,
+    UnitUse,
+)
+from data.quarantine import dated_codes
 from data.validation import Catalogues
+from data.vocabulary import MIXED_USE
 
 OVERVIEW_LIMIT = 300
 HISTORY_LIMIT = 50
 RECENT_LIMIT = 12
+# Changes of one batch read whole for the list of recent changes (which shows this many); the rest are only counted and
+# their status moves summed up, so that a batch of thousands of units costs the page no more than one of fifty.
+RECENT_DETAILS = 50
 
 
 def statuses(conn: Connection) -> list[dict]:
@@ -28,12 +44,13 @@ def unit_uses(conn: Connection) -> list[dict]:
 
 def catalogues(conn: Connection) -> Catalogues:
     """The status catalogue and the unit uses, by code, for checking values."""
-    return Catalogues({s["code"]: s for s in statuses(conn)}, {u["code"]: u for u in unit_uses(conn)})
+    return Catalogues.of(statuses(conn), unit_uses(conn))
 
 
 def building_list(conn: Connection, search: str = "", limit: int = OVERVIEW_LIMIT,
                   scope: Sequence[str] | None = None) -> list[dict]:
-    """Buildings in scope (area paths; None: everywhere) matching a search, with their area, ordered by area then name."""
+    """Buildings in scope (area paths; None: everywhere) matching a search, with their area, ordered by area then
+    name."""
     parent = aliased(Area)
     query = (
         select(Building.id, Building.name, Building.address, Building.use, Building.area_id,
@@ -125,27 +142,54 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
 def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT,
                    between: tuple[dt.date, dt.date] | None = None) -> list[dict]:
     """A building's latest batches of changes (optionally between two days), newest first: time, actor, source,
-    comment, and the change row of each unit, with the unit's label and entrance."""
+    comment, how many units and their status moves (before, after), and the change rows (with each unit's label and
+    entrance) of the first RECENT_DETAILS units."""
     # The newest rows, read along the (building, time) index, name the newest batches; their rows then come whole.
     latest = (select(UnitChange.batch_id).where(UnitChange.building_id == building_id)
               .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50))
     if between:
-        latest = latest.where(UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1))
-    changes: dict[str, list[dict]] = {batch_id: [] for batch_id in list(dict.fromkeys(conn.execute(latest).scalars()))[:limit]}
-    rows = conn.execute(
-        select(UnitChange.__table__, Unit.label, Entrance.name.label("entrance_name"))
-        .join(Unit, Unit.id == UnitChange.unit_id).join(Entrance, Entrance.id == Unit.entrance_id)
-        .where(UnitChange.building_id == building_id, UnitChange.batch_id.in_(list(changes))).order_by(UnitChange.id))
-    for row in rows:
-        changes[row.batch_id].append(dict(row._mapping))
-    return [_batch(rows_of_batch) for rows_of_batch in changes.values()]
+        latest = latest.where(
+            UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1)
+        )
+    changes: dict[str, list[dict]] = {
+        batch_id: [] for batch_id in list(dict.fromkeys(conn.execute(latest).scalars()))[:limit]
+    }
+    for row in _dicts(conn.execute(_first_changes(building_id, list(changes)))):
+        changes[row["batch_id"]].append(row)
+    moves = _status_moves(conn, building_id, list(changes))
+    return [_batch(rows_of_batch, moves[batch_id]) for batch_id, rows_of_batch in changes.items()]
 
 
-def _batch(changes: list[dict]) -> dict:
-    """One batch: what its rows share (time, actor, source, comment) and the rows themselves."""
+def _first_changes(building_id: int, batch_ids: list[str]):
+    """The first RECENT_DETAILS change rows of each batch in a building, with each unit's label and entrance name."""
+    order = func.row_number().over(partition_by=UnitChange.batch_id, order_by=UnitChange.id).label("n")
+    ranked = (select(UnitChange.id, order)
+              .where(UnitChange.building_id == building_id, UnitChange.batch_id.in_(batch_ids)).subquery())
+    return (select(UnitChange.__table__, Unit.label, Entrance.name.label("entrance_name"))
+            .join(ranked, ranked.c.id == UnitChange.id).join(Unit, Unit.id == UnitChange.unit_id)
+            .join(Entrance, Entrance.id == Unit.entrance_id)
+            .where(ranked.c.n <= RECENT_DETAILS).order_by(UnitChange.id))
+
+
+def _status_moves(conn: Connection, building_id: int, batch_ids: list[str]) -> dict[str, dict[tuple, int]]:
+    """For each batch in a building: units by (status before, status after), in the order the moves first occur."""
+    moves: dict[str, dict[tuple, int]] = {batch_id: {} for batch_id in batch_ids}
+    move = (UnitChange.batch_id, UnitChange.status_before, UnitChange.status_after)
+    rows = conn.execute(select(*move, func.count())
+                        .where(UnitChange.building_id == building_id, UnitChange.batch_id.in_(batch_ids))
+                        .group_by(*move).order_by(func.min(UnitChange.id)))
+    for batch_id, before, after, units in rows:
+        moves[batch_id][(before, after)] = units
+    return moves
+
+
+def _batch(changes: list[dict], moves: dict[tuple, int]) -> dict:
+    """One batch: what its rows share (time, actor, source, comment), how many units, their status moves (before,
+    after) and the rows read."""
     first = changes[0]
     return {"batch_id": first["batch_id"], "changed_at": first["changed_at"], "actor": first["actor"],
-            "source": first["source"], "comment": first["comment"], "changes": changes}
+            "source": first["source"], "comment": first["comment"], "count": sum(moves.values()),
+            "moves": [move for move in moves if move[0] != move[1]], "changes": changes}
 
 
 def unit_places(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
@@ -153,7 +197,9 @@ def unit_places(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
     query = (select(Unit.id, Building.name.label("building_name"), Entrance.name.label("entrance_name"))
              .join(Building, Building.id == Unit.building_id).join(Entrance, Entrance.id == Unit.entrance_id)
              .where(Unit.id.in_(unit_ids)))
-    return {row.id: {"building_name": row.building_name, "entrance_name": row.entrance_name} for row in conn.execute(query)}
+    return {
+        row.id: {"building_name": row.building_name, "entrance_name": row.entrance_name} for row in conn.execute(query)
+    }
 
 
 def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict[int, str]:
@@ -163,9 +209,13 @@ def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict
 
 
 def statuses_as_of(conn: Connection, building_id: int, day: dt.date) -> dict[int, str]:
-    """Each unit's status at the end of a day (UTC), replayed from the history; units without a record yet are absent."""
-    rows = conn.execute(select(UnitChange.unit_id, UnitChange.status_after).where(
-        UnitChange.building_id == building_id, UnitChange.changed_at < _start_of(day, 1)).order_by(UnitChange.changed_at, UnitChange.id))
+    """Each unit's status at the end of a day (UTC), replayed from the history; units without a record yet are
+    absent."""
+    rows = conn.execute(
+        select(UnitChange.unit_id, UnitChange.status_after)
+        .where(UnitChange.building_id == building_id, UnitChange.changed_at < _start_of(day, 1))
+        .order_by(UnitChange.changed_at, UnitChange.id)
+    )
     return dict(rows.all())
 
 
@@ -232,7 +282,9 @@ def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]
 def area_daily_deltas(conn: Connection, area_ids: list[int], after: dt.date) -> dict[int, list[dict]]:
     """Maintained net changes per day and status after a day, for each area (at most days x statuses rows each)."""
     found: dict[int, list[dict]] = {area_id: [] for area_id in area_ids}
-    rows = conn.execute(select(AreaDailyDelta.__table__).where(AreaDailyDelta.area_id.in_(area_ids), AreaDailyDelta.day > after))
+    rows = conn.execute(
+        select(AreaDailyDelta.__table__).where(AreaDailyDelta.area_id.in_(area_ids), AreaDailyDelta.day > after)
+    )
     for row in rows:
         found[row.area_id].append(dict(row._mapping))
     return found
@@ -246,13 +298,13 @@ def area_exceptions(conn: Connection, area_path: str, today: dt.date, waited_day
     most units in quarantine, and mixed-use units in quarantine (labels and buildings only: no personal data)."""
     catalogue = statuses(conn)
     knock = [s["code"] for s in catalogue if s["door_knock"]]
-    dated = [s["code"] for s in catalogue if s["requires_dates"]]
+    dated = dated_codes(catalogue)
     since = dt.datetime.combine(today - dt.timedelta(days=waited_days), dt.time())
     return {
         "unverified": _units_where(conn, area_path, Unit.status.in_(knock), Unit.status_since < since),
         "ending": _units_where(conn, area_path, Unit.status.in_(dated),
                                Unit.quarantine_end.between(today, today + dt.timedelta(days=1))),
-        "mixed": _units_where(conn, area_path, Unit.status.in_(dated), Unit.use == "mixed"),
+        "mixed": _units_where(conn, area_path, Unit.status.in_(dated), Unit.use == MIXED_USE),
         "buildings": _dicts(conn.execute(
             select(Building.id, Building.name, func.sum(BuildingStatusCount.count).label("units"))
             .join(BuildingStatusCount, BuildingStatusCount.building_id == Building.id)
@@ -266,12 +318,24 @@ def area_exceptions(conn: Connection, area_path: str, today: dt.date, waited_day
 
 def _units_where(conn: Connection, area_path: str, *conditions) -> list[dict]:
     """Units of an area's subtree meeting conditions, with their building, oldest status first."""
-    return _dicts(conn.execute(
-        select(Unit.id, Unit.label, Unit.status, Unit.status_since, Unit.quarantine_end, Building.id.label("building_id"),
-               Building.name.label("building_name"))
-        .join(Building, Building.id == Unit.building_id).join(Area, Area.id == Building.area_id)
-        .where(Area.path.startswith(area_path, autoescape=True), *conditions)
-        .order_by(Unit.status_since, Unit.id).limit(EXCEPTION_LIMIT)))
+    return _dicts(
+        conn.execute(
+            select(
+                Unit.id,
+                Unit.label,
+                Unit.status,
+                Unit.status_since,
+                Unit.quarantine_end,
+                Building.id.label("building_id"),
+                Building.name.label("building_name"),
+            )
+            .join(Building, Building.id == Unit.building_id)
+            .join(Area, Area.id == Building.area_id)
+            .where(Area.path.startswith(area_path, autoescape=True), *conditions)
+            .order_by(Unit.status_since, Unit.id)
+            .limit(EXCEPTION_LIMIT)
+        )
+    )
 
 
 def area_status_counts(conn: Connection, area_id: int) -> dict[str, int]:
@@ -293,5 +357,6 @@ def _escape_like(text: str) -> str:
 
 
 def _dicts(result) -> list[dict]:
-    """Rows as plain dicts."""
-    return [dict(row._mapping) for row in result]
+    """Rows as plain dicts (zipped with the keys: through each row's mapping takes almost twice as long)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]

@@ -31,7 +31,11 @@ def kpis(rows: list[dict], statuses: list[dict]) -> dict:
         "units": sum(counts.values()),
         "households": sum(counts.get(code, 0) for code in homes),
         "firms": firm_total,
-        "residents": {s["code"]: sum(r["residents"] for r in rows if r["status"] == s["code"]) for s in statuses if s["requires_dates"]},
+        "residents": {
+            s["code"]: sum(r["residents"] for r in rows if r["status"] == s["code"])
+            for s in statuses
+            if s["requires_dates"]
+        },
         "people": {"residents": sum(r["residents"] for r in rows), "staff": sum(r["staff"] for r in rows)},
         "firm_shares": {code: counts.get(code, 0) / firm_total for code in sorted(firms)} if firm_total else {},
         "by_status": counts,

@@ -22,15 +22,19 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Area code (3 or 4 digits starting with 0) and a 7- or 8-digit number: 10 to 12 digits in all.
 LANDLINE = re.compile(r"^0\d{9,11}$")
 EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)(\d{1,6})$", re.IGNORECASE)
-PHONE_EXAMPLE = "a mobile like 13800138000, or a landline with its area code like 010-68881234 (extension: 010-68881234转123)"
+PHONE_EXAMPLE = (
+    "a mobile like 13800138000, or a landline with its area code like 010-68881234 (extension: 010-68881234转123)"
+)
 
 
 class InvalidEdit(ValueError):
-    """Some values are not acceptable: errors by unit id, then by field; `yours` holds the valid values each edit set."""
+    """Some values are not acceptable: errors by unit id, then by field; `yours` holds the valid values each edit set,
+    `labels` the refused units' labels."""
 
-    def __init__(self, errors: dict[int, dict[str, str]], yours: dict[int, dict] | None = None):
+    def __init__(self, errors: dict[int, dict[str, str]], yours: dict[int, dict] | None = None,
+                 labels: dict[int, str] | None = None):
         super().__init__("; ".join(f"unit {u}: {f}: {m}" for u, fields in errors.items() for f, m in fields.items()))
-        self.errors, self.yours = errors, yours or {}
+        self.errors, self.yours, self.labels = errors, yours or {}, labels or {}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class Catalogues:
 
     statuses: dict[str, dict]
     uses: dict[str, dict]
+
+    @classmethod
+    def of(cls, statuses: list[dict], uses: list[dict]) -> Catalogues:
+        """The catalogues from lists of statuses and uses, each with its code."""
+        return cls({status["code"]: status for status in statuses}, {use["code"]: use for use in uses})
 
 
 def typed(raw: dict, catalogues: Catalogues) -> tuple[dict, dict[str, str]]:

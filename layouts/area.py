@@ -8,10 +8,9 @@ import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from data.vocabulary import AREA_KINDS, label
 from layouts.common import contrast_ratio, safe_colour, status_chip
 
-KIND_LABELS = {"city": "City", "district": "District", "subdistrict": "Sub-district", "workstation": "Workstation",
-               "community": "Community"}
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
@@ -26,7 +25,7 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
         dbc.Alert([html.Div(refusal) for refusal in refusals], id=ids.ADDRESS_PROBLEM, color="warning",
                   className="py-2") if refusals else None,
         html.Div([
-            html.H1([found["name"], html.Small(f" {KIND_LABELS.get(found['kind'], found['kind'])}", className="text-muted h6")],
+            html.H1([found["name"], html.Small(f" {label(AREA_KINDS, found['kind'])}", className="text-muted h6")],
                     className="h3 me-auto mb-0"),
             as_of_form(as_of),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
@@ -47,8 +46,13 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
 
 def breadcrumbs(trail: list[dict], visible: set[int]) -> html.Nav:
     """Links up the tree, to the areas the user may open."""
-    items = [html.Li(dcc.Link(a["name"], href=f"/area/{a['id']}") if a["id"] in visible and a is not trail[-1] else a["name"],
-                     className="breadcrumb-item" + (" active" if a is trail[-1] else "")) for a in trail]
+    items = [
+        html.Li(
+            dcc.Link(a["name"], href=f"/area/{a['id']}") if a["id"] in visible and a is not trail[-1] else a["name"],
+            className="breadcrumb-item" + (" active" if a is trail[-1] else ""),
+        )
+        for a in trail
+    ]
     return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
 
 
@@ -67,11 +71,22 @@ def trend_figure(series: dict, statuses: list[dict]) -> go.Figure:
     """Units by status per day, one line per status in the catalogue's colours (light colours drawn grey)."""
     days = list(series)
     days = days[next((i for i, day in enumerate(days) if any(series[day].values())), len(days)):]
-    figure = go.Figure([
-        go.Scatter(x=days, y=[series[day].get(s["code"], 0) for day in days], mode="lines", name=f"{s['text_code']} {s['label_en']}",
-                   line={"color": _line_colour(s["color"]), "width": 2, "dash": "dot" if _line_colour(s["color"]) != safe_colour(s["color"]) else None})
-        for s in statuses
-    ])
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=days,
+                y=[series[day].get(s["code"], 0) for day in days],
+                mode="lines",
+                name=f"{s['text_code']} {s['label_en']}",
+                line={
+                    "color": _line_colour(s["color"]),
+                    "width": 2,
+                    "dash": "dot" if _line_colour(s["color"]) != safe_colour(s["color"]) else None,
+                },
+            )
+            for s in statuses
+        ]
+    )
     figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 20}, plot_bgcolor="white",
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
                          yaxis={"gridcolor": "#eeeeee", "rangemode": "tozero"}, hovermode="x unified")
@@ -87,24 +102,55 @@ def kpi_cards(figures: dict, statuses: list[dict]) -> dbc.Row:
     """Units, households, firms, residents and staff, residents in dated statuses, and the share of firms in each
     firm status."""
     by_code = {s["code"]: s for s in statuses}
-    cards = [("Units", f"{figures['units']:,}"), ("Households", f"{figures['households']:,}"), ("Firms", f"{figures['firms']:,}")]
+    cards = [
+        ("Units", f"{figures['units']:,}"),
+        ("Households", f"{figures['households']:,}"),
+        ("Firms", f"{figures['firms']:,}"),
+    ]
     cards += [(label, f"{figures['people'][key]:,}") for key, label in (("residents", "Residents"), ("staff", "Staff"))
               if key in figures["people"]]
-    cards += [(f"Residents in {by_code[code]['label_en'].lower()}", f"{people:,}") for code, people in figures["residents"].items()]
-    cards += [(f"Firms: {by_code[code]['label_en'].lower()}", f"{share:.0%}") for code, share in figures["firm_shares"].items()]
-    return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([html.Div(label, className="small text-muted"), html.Div(value, className="h4 mb-0")])),
-                            xs=6, md=4, xl=2, className="mb-2") for label, value in cards], className="g-2 kpis")
+    cards += [
+        (f"Residents in {by_code[code]['label_en'].lower()}", f"{people:,}")
+        for code, people in figures["residents"].items()
+    ]
+    cards += [
+        (f"Firms: {by_code[code]['label_en'].lower()}", f"{share:.0%}")
+        for code, share in figures["firm_shares"].items()
+    ]
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody([html.Div(label, className="small text-muted"), html.Div(value, className="h4 mb-0")])
+                ),
+                xs=6,
+                md=4,
+                xl=2,
+                className="mb-2",
+            )
+            for label, value in cards
+        ],
+        className="g-2 kpis",
+    )
 
 
 def breakdown_figure(children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]) -> go.Figure:
     """Stacked horizontal bars, one per child area, in the catalogue's colours; a click opens the area."""
     names = [c["name"] for c in children]
-    figure = go.Figure([
-        go.Bar(y=names, x=[child_counts[c["id"]].get(s["code"], 0) for c in children], name=f"{s['text_code']} {s['label_en']}",
-               orientation="h", marker={"color": safe_colour(s["color"]), "line": {"color": "#9e9e9e", "width": 0.5}},
-               customdata=[c["id"] for c in children], hovertemplate="%{y}: %{x} " + s["label_en"] + "<extra></extra>")
-        for s in statuses
-    ])
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=names,
+                x=[child_counts[c["id"]].get(s["code"], 0) for c in children],
+                name=f"{s['text_code']} {s['label_en']}",
+                orientation="h",
+                marker={"color": safe_colour(s["color"]), "line": {"color": "#9e9e9e", "width": 0.5}},
+                customdata=[c["id"] for c in children],
+                hovertemplate="%{y}: %{x} " + s["label_en"] + "<extra></extra>",
+            )
+            for s in statuses
+        ]
+    )
     figure.update_layout(barmode="stack", height=90 + 34 * len(children), margin={"l": 10, "r": 10, "t": 30, "b": 20},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
                          yaxis={"autorange": "reversed"},
@@ -114,12 +160,16 @@ def breakdown_figure(children: list[dict], child_counts: dict[int, dict[str, int
 
 def _graph(figure: go.Figure, graph_id: str) -> dcc.Graph:
     """A chart whose space is kept while plotly.js loads, so that nothing below it jumps."""
-    return dcc.Graph(id=graph_id, figure=figure, config={"displayModeBar": False}, style={"height": f"{figure.layout.height}px"})
+    return dcc.Graph(
+        id=graph_id, figure=figure, config={"displayModeBar": False}, style={"height": f"{figure.layout.height}px"}
+    )
 
 
-def _children_section(children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]) -> html.Section:
+def _children_section(
+    children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]
+) -> html.Section:
     """The breakdown by child area: a chart and a sortable table."""
-    rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": KIND_LABELS.get(c["kind"], c["kind"]),
+    rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": label(AREA_KINDS, c["kind"]),
              **_status_columns(child_counts[c["id"]], statuses)} for c in children]
     return html.Section([
         html.H2("By area", className="h5 mt-3"),
@@ -128,14 +178,18 @@ def _children_section(children: list[dict], child_counts: dict[int, dict[str, in
     ])
 
 
-def building_table(buildings: list[dict], counts: dict[int, dict[str, int]], statuses: list[dict]) -> dash_table.DataTable:
+def building_table(
+    buildings: list[dict], counts: dict[int, dict[str, int]], statuses: list[dict]
+) -> dash_table.DataTable:
     """Buildings of the subtree with their counts; the name opens the grid."""
     rows = [{"building": _link(b["name"], f"/building/{b['id']}"), "area": b["area_name"],
              **_status_columns(counts[b["id"]], statuses)} for b in buildings]
     return _table(ids.AREA_BUILDINGS, rows, [("building", "Building"), ("area", "Workstation")], statuses)
 
 
-def _table(table_id: str, rows: list[dict], leading: list[tuple[str, str]], statuses: list[dict]) -> dash_table.DataTable:
+def _table(
+    table_id: str, rows: list[dict], leading: list[tuple[str, str]], statuses: list[dict]
+) -> dash_table.DataTable:
     """A sortable table: leading text columns, then one numeric column per status and the total."""
     columns = [{"id": key, "name": name, "presentation": "markdown"} for key, name in leading]
     columns += [{"id": s["code"], "name": f"{s['text_code']} {s['label_en']}", "type": "numeric"} for s in statuses]

@@ -5,8 +5,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from layouts.common import BUILDING_USE_LABELS, ink, safe_colour
-
+from data.vocabulary import BUILDING_USES, label
+from layouts.common import ink, safe_colour
 
 REFRESH_MS = 3_000
 ALL_BUILDINGS = "All buildings"
@@ -19,7 +19,7 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
          period: dict | None = None, visible: set[int] = frozenset(), refusal: str | None = None) -> html.Div:
     """The whole building page; the grid itself is drawn in the browser from the payload in `parts`. `visible` are
     the areas of the trail the user may open; `refusal` says why the address could not be followed."""
-    total, period = len(parts["payload"]["cells"]), period or {}
+    total, period = parts["payload"]["count"], period or {}
     return html.Div([
         breadcrumbs(trail, visible, building["name"]),
         dbc.Alert(refusal, id=ids.ADDRESS_PROBLEM, color="warning", className="py-2") if refusal else None,
@@ -27,7 +27,7 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
         _period_banner(period),
         html.Div([
             html.H1(building["name"], className="h3 mb-0"),
-            html.Span(f"{building['address']} · {BUILDING_USE_LABELS.get(building['use'], building['use'])} · {total} units",
+            html.Span(f"{building['address']} · {label(BUILDING_USES, building['use'])} · {total} units",
                       className="text-muted"),
         ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
         html.Div(parts["legend"], id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
@@ -78,8 +78,12 @@ def _period_banner(period: dict):
         return dbc.Alert(f"The grid as it was at the end of {period['as_of'].isoformat()} (UTC days): read-only. "
                          "The unit panel shows today.", color="info", className="py-2")
     if "from" in period:
-        return dbc.Alert(f"Units changed from {period['from'].isoformat()} to {period['to'].isoformat()} are outlined in "
-                         "purple; their changes are listed under the grid.", color="info", className="py-2")
+        return dbc.Alert(
+            f"Units changed from {period['from'].isoformat()} to {period['to'].isoformat()} are outlined in "
+            "purple; their changes are listed under the grid.",
+            color="info",
+            className="py-2",
+        )
     return None
 
 

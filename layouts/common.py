@@ -8,12 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-
-USE_LABELS = {"home": "Home", "firm": "Firm", "mixed": "Firm and home (企住一体)"}
-BUILDING_USE_LABELS = {"residential": "Residential", "commercial": "Commercial", "mixed": "Commercial-residential"}
-
-
-ROLE_LABELS = {"admin": "administrator", "staff": "workstation staff", "leader": "leader", "viewer": "viewer"}
+from data.vocabulary import ROLES, label
 
 
 def shell(content, account) -> html.Div:
@@ -38,7 +33,7 @@ def shell(content, account) -> html.Div:
 def _user_menu(account) -> html.Form:
     """Who is signed in, and a sign-out button (a POST, so that a link cannot sign anyone out)."""
     return html.Form([
-        html.Span([html.B(account.username), f" · {ROLE_LABELS[account.role]}"], className="navbar-text me-2"),
+        html.Span([html.B(account.username), f" · {label(ROLES, account.role)}"], className="navbar-text me-2"),
         html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm"),
     ], action="/logout", method="post", className="d-flex align-items-center")
 

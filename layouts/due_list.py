@@ -28,4 +28,6 @@ def _item(unit: dict, statuses: dict[str, dict], can_confirm: bool) -> html.Li:
     follows = statuses[statuses[unit["status"]]["expires_to"]]
     button = dbc.Button(CONFIRM.format(status=follows["label_en"]), id=ids.confirm_button(unit["id"], unit["version"]),
                         size="sm", color="link", className="p-0 ms-2") if can_confirm else None
-    return html.Li([ITEM.format(unit=unit_name(unit), day=when(unit["quarantine_end"])), button], **{"data-unit": unit["id"]})
+    return html.Li(
+        [ITEM.format(unit=unit_name(unit), day=when(unit["quarantine_end"])), button], **{"data-unit": unit["id"]}
+    )

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from data.validation import COUNT_FIELDS, DATE_FIELDS, OCCUPANT_FIELDS, TEXT_LIMITS
+from data.validation import COUNT_FIELDS, DATE_FIELDS, OCCUPANT_FIELDS, TEXT_LIMITS, Catalogues
 from layouts.unit_panel import FIELD_LABELS, field_value
 
 INPUT_TYPES = {"residents": "number", "staff": "number", "contact_phone": "tel", "quarantine_start": "date",
@@ -34,25 +34,51 @@ def form(unit: dict, statuses: list[dict], uses: list[dict], state: FormState | 
     limits = _count_limits(uses, values["use"])
     seen = {"unit": unit["id"], "version": unit["version"] if state.seen_version is None else state.seen_version,
             "conflicts": _jsonable(state.conflicts)}
-    return html.Div([
-        conflict_choices(state.conflicts, statuses) if state.conflicts else None,
-        _row("status", dbc.Select(id=ids.edit_field("status"), options=_status_options(statuses), value=values["status"],
-                                  invalid="status" in errors, size="sm"), errors),
-        _row("use", dbc.Select(id=ids.edit_field("use"), options=[{"label": u["label_en"], "value": u["code"]} for u in uses],
-                               value=values["use"], invalid="use" in errors, size="sm"), errors),
-        *[_input_row(name, values, errors, limits) for name in OCCUPANT_FIELDS],
-        _clear_occupant(statuses, values, errors),
-        *[_input_row(name, values, errors, limits) for name in ("contact_phone", *DATE_FIELDS)],
-        _note_row(values["note"], errors),
-        dbc.Button("Save", id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
-        dcc.Store(id=ids.EDIT_SEEN, data=seen),
-    ], className="edit-form small")
+    return html.Div(
+        [
+            conflict_choices(state.conflicts, Catalogues.of(statuses, uses)) if state.conflicts else None,
+            _row(
+                "status",
+                dbc.Select(
+                    id=ids.edit_field("status"),
+                    options=_status_options(statuses),
+                    value=values["status"],
+                    invalid="status" in errors,
+                    size="sm",
+                ),
+                errors,
+            ),
+            _row(
+                "use",
+                dbc.Select(
+                    id=ids.edit_field("use"),
+                    options=[{"label": u["label_en"], "value": u["code"]} for u in uses],
+                    value=values["use"],
+                    invalid="use" in errors,
+                    size="sm",
+                ),
+                errors,
+            ),
+            *[_input_row(name, values, errors, limits) for name in OCCUPANT_FIELDS],
+            _clear_occupant(statuses, values, errors),
+            *[_input_row(name, values, errors, limits) for name in ("contact_phone", *DATE_FIELDS)],
+            _note_row(values["note"], errors),
+            dbc.Button("Save", id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
+            dcc.Store(id=ids.EDIT_SEEN, data=seen),
+        ],
+        className="edit-form small",
+    )
 
 
 def _status_options(statuses: list[dict]) -> list[dict]:
     """Each status with its code, both labels and the uses it applies to."""
-    return [{"label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']} ({'/'.join(s['applies_to'])})", "value": s["code"]}
-            for s in statuses]
+    return [
+        {
+            "label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']} ({'/'.join(s['applies_to'])})",
+            "value": s["code"],
+        }
+        for s in statuses
+    ]
 
 
 def _count_limits(uses: list[dict], use: str) -> dict[str, int]:
@@ -63,8 +89,16 @@ def _count_limits(uses: list[dict], use: str) -> dict[str, int]:
 
 def _input_row(name: str, values: dict, errors: dict, limits: dict) -> html.Div:
     """A labelled input of one field (numbers between 0 and the use's limit)."""
-    control = dbc.Input(id=ids.edit_field(name), type=INPUT_TYPES.get(name, "text"), value=values[name], invalid=name in errors,
-                        debounce=True, size="sm", min=0 if name in COUNT_FIELDS else None, max=limits.get(name))
+    control = dbc.Input(
+        id=ids.edit_field(name),
+        type=INPUT_TYPES.get(name, "text"),
+        value=values[name],
+        invalid=name in errors,
+        debounce=True,
+        size="sm",
+        min=0 if name in COUNT_FIELDS else None,
+        max=limits.get(name),
+    )
     return _row(name, control, errors)
 
 
@@ -78,7 +112,9 @@ def _row(name: str, control, errors: dict) -> html.Div:
 def _note_row(note: str, errors: dict) -> html.Div:
     """The note, with how many characters are left."""
     limit = TEXT_LIMITS["note"]
-    textarea = dbc.Textarea(id=ids.edit_field("note"), value=note, rows=2, invalid="note" in errors, size="sm", maxLength=limit)
+    textarea = dbc.Textarea(
+        id=ids.edit_field("note"), value=note, rows=2, invalid="note" in errors, size="sm", maxLength=limit
+    )
     return html.Div([_row("note", textarea, errors),
                      html.Small(note_left(note), id=ids.EDIT_NOTE_LEFT, className="text-muted note-left",
                                 **{"data-limit": limit})])
@@ -123,18 +159,17 @@ def _input_value(value):
     return str(value)
 
 
-def conflict_choices(conflicts: dict[str, dict], statuses: list[dict]) -> dbc.Alert:
+def conflict_choices(conflicts: dict[str, dict], catalogues: Catalogues) -> dbc.Alert:
     """For each field that a colleague and you both changed: the original, their value and yours, and a choice."""
     return dbc.Alert([
         html.B("A colleague changed these fields after you opened the unit. Choose which value to keep:"),
-        *[_conflict_row(name, values, statuses) for name, values in conflicts.items()],
+        *[_conflict_row(name, values, catalogues) for name, values in conflicts.items()],
     ], color="warning", className="small conflict-choices")
 
 
-def _conflict_row(name: str, values: dict, statuses: list[dict]) -> html.Fieldset:
+def _conflict_row(name: str, values: dict, catalogues: Catalogues) -> html.Fieldset:
     """One field's original, their and your value, as a choice between theirs and yours."""
-    by_code = {s["code"]: s for s in statuses}
-    words = {key: field_value(name, values.get(key), by_code) for key in ("original", "theirs", "yours")}
+    words = {key: field_value(name, values.get(key), catalogues) for key in ("original", "theirs", "yours")}
     return html.Fieldset([
         html.Legend(FIELD_LABELS.get(name, name).capitalize(), className="h6 mb-0 mt-2"),
         html.Div(f"Original: {words['original']}", className="text-muted"),
@@ -148,5 +183,9 @@ def _conflict_row(name: str, values: dict, statuses: list[dict]) -> html.Fieldse
 def conflict_notice(later: list[dict]) -> dbc.Alert:
     """Who changed the unit since the user loaded it, before the choices."""
     actors = ", ".join(sorted({c["actor"] for c in later})) or "a colleague"
-    return dbc.Alert(f"Not saved: {actors} saved this unit after you opened it. Your other changes are kept in the form; "
-                     "choose a value for each field below and press Save again.", color="warning", className="small py-2 conflict")
+    return dbc.Alert(
+        f"Not saved: {actors} saved this unit after you opened it. Your other changes are kept in the form; "
+        "choose a value for each field below and press Save again.",
+        color="warning",
+        className="small py-2 conflict",
+    )

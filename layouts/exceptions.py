@@ -7,26 +7,69 @@ from dash import dcc, html
 from layouts.common import when
 
 
-
 def exceptions(found: dict, waited_days: int, limit: int) -> dbc.Row:
     """Four short lists: long-unverified units, quarantines ending soon, busiest buildings, mixed-use in quarantine."""
-    return dbc.Row([
-        _card(f"Unverified for more than {waited_days} days", found["unverified"], limit,
-              lambda u: f"since {when(u['status_since'].date())}"),
-        _card("Home quarantine ending today or tomorrow", found["ending"], limit, lambda u: f"ends {when(u['quarantine_end'])}"),
-        dbc.Col(dbc.Card(dbc.CardBody([
-            html.H3("Most units in home quarantine", className="h6"),
-            html.Ol([html.Li([dcc.Link(b["name"], href=f"/building/{b['id']}"), f" · {b['units']}"]) for b in found["buildings"]],
-                    className="small mb-0") if found["buildings"] else html.P("None.", className="small text-muted mb-0"),
-        ])), md=6, xl=3, className="mb-2"),
-        _card("Firm-and-home units in home quarantine", found["mixed"], limit, lambda u: f"ends {when(u['quarantine_end'])}"),
-    ], className="g-2 exceptions")
+    return dbc.Row(
+        [
+            _card(
+                f"Unverified for more than {waited_days} days",
+                found["unverified"],
+                limit,
+                lambda u: f"since {when(u['status_since'].date())}",
+            ),
+            _card(
+                "Home quarantine ending today or tomorrow",
+                found["ending"],
+                limit,
+                lambda u: f"ends {when(u['quarantine_end'])}",
+            ),
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.H3("Most units in home quarantine", className="h6"),
+                            html.Ol(
+                                [
+                                    html.Li([dcc.Link(b["name"], href=f"/building/{b['id']}"), f" · {b['units']}"])
+                                    for b in found["buildings"]
+                                ],
+                                className="small mb-0",
+                            )
+                            if found["buildings"]
+                            else html.P("None.", className="small text-muted mb-0"),
+                        ]
+                    )
+                ),
+                md=6,
+                xl=3,
+                className="mb-2",
+            ),
+            _card(
+                "Firm-and-home units in home quarantine",
+                found["mixed"],
+                limit,
+                lambda u: f"ends {when(u['quarantine_end'])}",
+            ),
+        ],
+        className="g-2 exceptions",
+    )
 
 
 def _card(title: str, units: list[dict], limit: int, detail) -> dbc.Col:
     """A card listing units, each linking to its grid with the unit open."""
-    items = [html.Li([dcc.Link(f"{u['building_name']} {u['label']}", href=f"/building/{u['building_id']}?unit={u['id']}"),
-                      f" · {detail(u)}"]) for u in units]
-    body = [html.H3(f"{title} ({len(units)}{'+' if len(units) >= limit else ''})", className="h6"),
-            html.Ul(items, className="small mb-0 exception-list") if items else html.P("None.", className="small text-muted mb-0")]
+    items = [
+        html.Li(
+            [
+                dcc.Link(f"{u['building_name']} {u['label']}", href=f"/building/{u['building_id']}?unit={u['id']}"),
+                f" · {detail(u)}",
+            ]
+        )
+        for u in units
+    ]
+    body = [
+        html.H3(f"{title} ({len(units)}{'+' if len(units) >= limit else ''})", className="h6"),
+        html.Ul(items, className="small mb-0 exception-list")
+        if items
+        else html.P("None.", className="small text-muted mb-0"),
+    ]
     return dbc.Col(dbc.Card(dbc.CardBody(body)), md=6, xl=3, className="mb-2")

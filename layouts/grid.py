@@ -1,53 +1,94 @@
-"""The compact per-building grid payload that assets/grid.js draws (about 20 bytes a cell)."""
+"""The compact per-building grid payload that assets/grid.js draws (under 20 bytes a cell: README, Speed)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from layouts.common import USE_LABELS, ink, safe_colour
+from data.quarantine import ended_units
+from data.vocabulary import MIXED_USE
+from layouts.common import ink, safe_colour
 
-USES = tuple(USE_LABELS)
+# The fields of a cell: the keys of the payload's "cells", each a list with one value per unit (in unit id order), read
+# by these names in assets/grid.js. "unit" is the difference from the previous unit's id (the first unit's from
+# "base"), "floor" an index into "floors" (each a [row, entrance column] pair), "days" the days from "epoch" to the
+# start of the status; a label other than the floor's label and the two-digit position is in "labels" by cell index.
+CELL_FIELDS = ("unit", "floor", "position", "status", "use", "people", "days", "version")
 
 
-def grid_payload(building: dict, statuses: list[dict], entrances: list[dict], floors: list[dict], units: list[dict],
-                 today: dt.date) -> dict:
-    """Encode a building's layout and units: rows top floor first, one short array per unit, and the units due a check."""
+def grid_payload(building: dict, statuses: list[dict], uses: list[dict], entrances: list[dict], floors: list[dict],
+                 units: list[dict], today: dt.date) -> dict:
+    """Encode a building's layout and units: rows top floor first, a list per cell field, and the units due a check."""
     levels = sorted({floor["level"] for floor in floors}, reverse=True)
     row_labels = _row_labels(floors, entrances)
-    row_of_floor = {floor["id"]: levels.index(floor["level"]) for floor in floors}
     column_of_entrance = {entrance["id"]: i for i, entrance in enumerate(entrances)}
-    status_index = {status["code"]: i for i, status in enumerate(statuses)}
-    epoch = min((u["status_since"].date() for u in units), default=dt.date.today())
+    epoch = min((u["status_since"] for u in units), default=dt.datetime.now()).date()
     base_id = min((u["id"] for u in units), default=0)
-    cells = [
-        [u["id"] - base_id, row_of_floor[u["floor_id"]], column_of_entrance[u["entrance_id"]], u["position"],
-         _label_or_zero(u, row_labels[levels[row_of_floor[u["floor_id"]]]]), status_index[u["status"]],
-         USES.index(u["use"]), u["residents"] + u["staff"], (u["status_since"].date() - epoch).days, u["version"]]
-        for u in units
-    ]
     return {
-        "building": building["id"], "name": building["name"], "revision": building["revision"],
-        "statuses": [_status(s) for s in statuses], "uses": [USE_LABELS[use] for use in USES],
-        "rows": [row_labels[level] for level in levels], "entrances": _entrances(entrances, units),
-        "epoch": epoch.isoformat(), "base": base_id, "cells": cells,
-        "due": [u["id"] - base_id for u in due_units(units, statuses, today)],
+        "building": building["id"],
+        "name": building["name"],
+        "revision": building["revision"],
+        "statuses": [_status(s) for s in statuses],
+        "uses": [_use(use) for use in uses],
+        "rows": [row_labels[level] for level in levels],
+        "entrances": _entrances(entrances, units),
+        "floors": [[levels.index(floor["level"]), column_of_entrance[floor["entrance_id"]]] for floor in floors],
+        "epoch": epoch.isoformat(),
+        "base": base_id,
+        "count": len(units),
+        "cells": _cells(units, floors, statuses, uses, epoch, base_id),
+        "labels": _unusual_labels(units, floors, row_labels),
+        "due": [u["id"] - base_id for u in ended_units(units, statuses, today)],
         "changed": [],
     }
 
 
+def _cells(units: list[dict], floors: list[dict], statuses: list[dict], uses: list[dict], epoch: dt.date,
+           base_id: int) -> dict:
+    """One list per cell field (CELL_FIELDS), one value per unit."""
+    floor_index = {floor["id"]: i for i, floor in enumerate(floors)}
+    status_index = {status["code"]: i for i, status in enumerate(statuses)}
+    use_index = {use["code"]: i for i, use in enumerate(uses)}
+    previous, start = [base_id] + [u["id"] for u in units[:-1]], dt.datetime.combine(epoch, dt.time())
+    return {
+        "unit": [u["id"] - before for u, before in zip(units, previous, strict=True)],
+        "floor": [floor_index[u["floor_id"]] for u in units],
+        "position": [u["position"] for u in units],
+        "status": [status_index[u["status"]] for u in units],
+        "use": [use_index[u["use"]] for u in units],
+        "people": [u["residents"] + u["staff"] for u in units],
+        "days": [(u["status_since"] - start).days for u in units],
+        "version": [u["version"] for u in units],
+    }
+
+
+def _unusual_labels(units: list[dict], floors: list[dict], row_labels: dict[int, str]) -> dict[str, str]:
+    """The labels that are not the usual floor label + two-digit position (1502), by cell index."""
+    level_of_floor = {floor["id"]: floor["level"] for floor in floors}
+    usual = (f"{row_labels[level_of_floor[u['floor_id']]]}{u['position'] + 1:02d}" for u in units)
+    return {str(i): u["label"] for i, (u, label) in enumerate(zip(units, usual, strict=True)) if u["label"] != label}
+
+
+def cells_of(payload: dict) -> list[dict]:
+    """The payload's cells as grid.js reads them: a dict per cell by field name, with its unit id, row, entrance
+    column and label resolved."""
+    columns, unit, cells = payload["cells"], payload["base"], []
+    for i, values in enumerate(zip(*columns.values(), strict=True)):
+        cell = dict(zip(columns, values, strict=True))
+        unit += cell["unit"]
+        row, column = payload["floors"][cell["floor"]]
+        label = payload["labels"].get(str(i)) or f"{payload['rows'][row]}{cell['position'] + 1:02d}"
+        cells.append({**cell, "unit": unit, "row": row, "column": column, "label": label})
+    return cells
+
+
 def as_of(units: list[dict], statuses_then: dict[int, str]) -> list[dict]:
     """The units as they stood at a past date: their status then; units not yet recorded are left out."""
-    return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None} for unit in units if unit["id"] in statuses_then]
+    return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None}
+            for unit in units if unit["id"] in statuses_then]
 
 
 def mark_changed(payload: dict, unit_ids: set[int]) -> dict:
     """The payload with the units that changed in a period marked for highlighting."""
     return {**payload, "changed": sorted(unit_id - payload["base"] for unit_id in unit_ids)}
-
-
-def due_units(units: list[dict], statuses: list[dict], today: dt.date) -> list[dict]:
-    """Units in a dated status (home quarantine) whose end date has passed: someone must confirm what follows."""
-    dated = {status["code"] for status in statuses if status["requires_dates"] and status["expires_to"]}
-    return [u for u in units if u["status"] in dated and u["quarantine_end"] is not None and u["quarantine_end"] < today]
 
 
 def _row_labels(floors: list[dict], entrances: list[dict]) -> dict[int, str]:
@@ -59,14 +100,15 @@ def _row_labels(floors: list[dict], entrances: list[dict]) -> dict[int, str]:
     return labels
 
 
-def _label_or_zero(unit: dict, row_label: str) -> str | int:
-    """0 when the label is the usual floor label + two-digit position (1502), else the label itself."""
-    return 0 if unit["label"] == f"{row_label}{unit['position'] + 1:02d}" else unit["label"]
+def _use(use: dict) -> dict:
+    """What the drawing needs of a unit use: its label, and whether it is both firm and home."""
+    return {"label": use["label_en"], "mixed": use["code"] == MIXED_USE}
 
 
 def _status(status: dict) -> dict:
     """What the drawing needs of a status."""
-    return {"code": status["code"], "label": status["label_en"], "zh": status["label_zh"], "color": safe_colour(status["color"]),
+    return {"code": status["code"], "label": status["label_en"], "zh": status["label_zh"],
+            "color": safe_colour(status["color"]),
             "ink": ink(status["color"]), "text": status["text_code"], "pattern": status["pattern"]}
 
 

@@ -7,21 +7,40 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from layouts.common import BUILDING_USE_LABELS, counts_text, status_bar, status_chip
+from data.vocabulary import BUILDING_USES, label
+from layouts.common import counts_text, status_bar, status_chip
 
 
-def page(statuses: list[dict], buildings: list[dict], counts: dict[int, dict[str, int]], search: str, limit: int) -> html.Div:
+def page(
+    statuses: list[dict], buildings: list[dict], counts: dict[int, dict[str, int]], search: str, limit: int
+) -> html.Div:
     """The whole overview page."""
-    return html.Div([
-        html.Div([
-            html.H1("Buildings", className="h3 mb-0 me-auto"),
-            html.Label("Search buildings", htmlFor=ids.OVERVIEW_SEARCH, className="visually-hidden"),
-            dcc.Input(id=ids.OVERVIEW_SEARCH, type="search", value=search, debounce=0.3, className="form-control",
-                      placeholder="Search buildings…", style={"maxWidth": "24rem"}),
-        ], className="d-flex align-items-center gap-3 mb-2"),
-        html.Div([status_chip(s) for s in statuses], className="d-flex flex-wrap gap-2 mb-3", **{"aria-label": "Status legend"}),
-        html.Div(building_groups(statuses, buildings, counts, limit), id=ids.OVERVIEW_LIST),
-    ])
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1("Buildings", className="h3 mb-0 me-auto"),
+                    html.Label("Search buildings", htmlFor=ids.OVERVIEW_SEARCH, className="visually-hidden"),
+                    dcc.Input(
+                        id=ids.OVERVIEW_SEARCH,
+                        type="search",
+                        value=search,
+                        debounce=0.3,
+                        className="form-control",
+                        placeholder="Search buildings…",
+                        style={"maxWidth": "24rem"},
+                    ),
+                ],
+                className="d-flex align-items-center gap-3 mb-2",
+            ),
+            html.Div(
+                [status_chip(s) for s in statuses],
+                className="d-flex flex-wrap gap-2 mb-3",
+                **{"aria-label": "Status legend"},
+            ),
+            html.Div(building_groups(statuses, buildings, counts, limit), id=ids.OVERVIEW_LIST),
+        ]
+    )
 
 
 def building_groups(statuses: list[dict], buildings: list[dict], counts: dict[int, dict[str, int]], limit: int) -> list:
@@ -39,14 +58,32 @@ def _group(buildings: list[dict], statuses: list[dict], counts: dict[int, dict[s
     total = sum(sum(counts[b["id"]].values()) for b in buildings)
     area = buildings[0]
     heading = f"{area['parent_name']} › {area['area_name']}" if area.get("parent_name") else area["area_name"]
-    return html.Section([
-        html.H2([heading, html.Small(f" {len(buildings)} buildings · {total} units", className="text-muted")], className="h5 mt-3"),
-        dbc.Table([
-            html.Thead(html.Tr([html.Th("Building"), html.Th("Use"), html.Th("Units", className="text-end"),
-                                html.Th("Status", className="w-50")])),
-            html.Tbody([building_row(b, statuses, counts[b["id"]]) for b in buildings]),
-        ], size="sm", hover=True, className="align-middle building-table"),
-    ])
+    return html.Section(
+        [
+            html.H2(
+                [heading, html.Small(f" {len(buildings)} buildings · {total} units", className="text-muted")],
+                className="h5 mt-3",
+            ),
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th("Building"),
+                                html.Th("Use"),
+                                html.Th("Units", className="text-end"),
+                                html.Th("Status", className="w-50"),
+                            ]
+                        )
+                    ),
+                    html.Tbody([building_row(b, statuses, counts[b["id"]]) for b in buildings]),
+                ],
+                size="sm",
+                hover=True,
+                className="align-middle building-table",
+            ),
+        ]
+    )
 
 
 def building_row(building: dict, statuses: list[dict], counts: dict[str, int]) -> html.Tr:
@@ -54,7 +91,7 @@ def building_row(building: dict, statuses: list[dict], counts: dict[str, int]) -
     return html.Tr([
         html.Td([dcc.Link(building["name"], href=f"/building/{building['id']}", className="fw-semibold"),
                  html.Div(building["address"], className="small text-muted")]),
-        html.Td(BUILDING_USE_LABELS.get(building["use"], building["use"])),
+        html.Td(label(BUILDING_USES, building["use"])),
         html.Td(sum(counts.values()), className="text-end"),
         html.Td([status_bar(statuses, counts), html.Div(counts_text(statuses, counts), className="small text-muted")]),
     ])

@@ -14,7 +14,11 @@ def post_callback(client, outputs: list[tuple], inputs: list[tuple], state: list
         return [{"id": i, "property": p, "value": v} for i, p, *rest in items for v in (rest or [None])]
 
     output_ids = [{"id": i, "property": p} for i, p in outputs]
-    output = (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..") if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}"
+    output = (
+        (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
+        if len(outputs) > 1
+        else f"{outputs[0][0]}.{outputs[0][1]}"
+    )
     body = {"output": output, "outputs": output_ids if len(outputs) > 1 else output_ids[0],
             "inputs": props(inputs), "state": props(state), "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
     return post_json(client, body, **(headers or {}))
@@ -32,7 +36,7 @@ def open_page(client, path: str, search: str = ""):
 def callback_request(key: str, entry: dict, value_for) -> dict:
     """The JSON body dash-renderer would send for a callback of app.callback_map."""
     names = key[2:-2].split("...") if key.startswith("..") else [key]
-    outputs = [dict(zip(("id", "property"), name.rsplit(".", 1))) for name in names]
+    outputs = [dict(zip(("id", "property"), name.rsplit(".", 1), strict=False)) for name in names]
     def items(kind):
         return [_item(i, value_for(i["id"], i["property"])) for i in entry[kind]]
     first = entry["inputs"][0]
@@ -41,7 +45,8 @@ def callback_request(key: str, entry: dict, value_for) -> dict:
 
 
 def _item(spec: dict, value):
-    """One input or state of a request; a pattern-matching ALL one lists (component id, value) pairs, none by default."""
+    """One input or state of a request; a pattern-matching ALL one lists (component id, value) pairs, none by
+    default."""
     if spec["id"].startswith("{"):
         pairs = value if isinstance(value, list) else []
         return [{"id": component, "property": spec["property"], "value": v} for component, v in pairs]
@@ -58,7 +63,9 @@ def edit_request(callback_map: dict, unit: dict, building_id: int, version: int 
                  choices: dict[str, str | None] | None = None, **changes) -> dict:
     """The body of a Save of a unit's edit form with some fields changed, at the version the editor saw; `choices`
     answers the conflicts the form shows (field: theirs, yours or None)."""
-    values = {name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS}
+    values = {
+        name: unit[name].isoformat() if hasattr(unit[name], "isoformat") else unit[name] for name in ids.EDIT_FIELDS
+    }
     values.update(changes)
     by_id = {ids.edit_field(name): value for name, value in values.items()}
     choices = choices or {}
@@ -67,8 +74,14 @@ def edit_request(callback_map: dict, unit: dict, building_id: int, version: int 
     key, entry = next((k, e) for k, e in callback_map.items() if e["inputs"][0]["id"] == ids.EDIT_SAVE)
     def value_for(component, prop):
         if component.startswith("{"):
-            return [(ids.conflict_choice(name), ids.conflict_choice(name) if prop == "id" else c) for name, c in choices.items()]
-        return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building_id}.get(component, by_id.get(component))
+            return [
+                (ids.conflict_choice(name), ids.conflict_choice(name) if prop == "id" else c)
+                for name, c in choices.items()
+            ]
+        return {ids.EDIT_SAVE: 1, ids.EDIT_SEEN: seen, ids.BUILDING_ID: building_id}.get(
+            component, by_id.get(component)
+        )
+
     return callback_request(key, entry, value_for)
 
 
@@ -86,7 +99,9 @@ def walk(node):
 
 def text_of(node) -> str:
     """All text in a tree, joined by spaces."""
-    return " ".join(str(part) for part in walk(node) if isinstance(part, (str, int, float)) and not isinstance(part, bool))
+    return " ".join(
+        str(part) for part in walk(node) if isinstance(part, (str, int, float)) and not isinstance(part, bool)
+    )
 
 
 def by_id(node, wanted):

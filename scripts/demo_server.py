@@ -1,4 +1,6 @@
-"""An app served in a thread, the demo on it, and a headless Chromium signed in to it (for screenshots and benchmarks)."""
+"""An app served in a thread, the demo on it, and a headless Chromium signed in to it (for screenshots and
+benchmarks)."""
+
 from __future__ import annotations
 
 import logging

@@ -33,7 +33,9 @@ class PostgresCluster:
 
     def start(self) -> None:
         """initdb and pg_ctl start, tuned for throwaway speed (no fsync)."""
-        self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
         self.resume()
         self._admin("CREATE DATABASE units_template")
         engine = make_engine(self.url("units_template"))
@@ -43,7 +45,9 @@ class PostgresCluster:
     def resume(self) -> None:
         """Start the server on the cluster's folder (again, after `halt`)."""
         options = f"-p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.folder / "data"), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
+        )
 
     def halt(self) -> None:
         """Stop the server, closing every connection, as an outage would (a fast stop, which keeps what was committed:
@@ -53,8 +57,11 @@ class PostgresCluster:
     def stop(self) -> None:
         """Stop the server, if it runs, and delete its folder."""
         try:
-            subprocess.run([*self.as_user, f"{self.bindir}/pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
-                           capture_output=True, cwd=self.folder)
+            subprocess.run(
+                [*self.as_user, f"{self.bindir}/pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
+                capture_output=True,
+                cwd=self.folder,
+            )
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -81,4 +88,6 @@ class PostgresCluster:
 
     def _run(self, program: str, *args: str) -> None:
         """Run one of the cluster's binaries as the postgres user when we are root."""
-        subprocess.run([*self.as_user, f"{self.bindir}/{program}", *args], check=True, capture_output=True, cwd=self.folder)
+        subprocess.run(
+            [*self.as_user, f"{self.bindir}/{program}", *args], check=True, capture_output=True, cwd=self.folder
+        )

@@ -1,4 +1,6 @@
-"""Screenshot pages of the demo in headless Chromium: `python scripts/screenshot.py [--out docs] [NAME.png=/path ...]`."""
+"""Screenshot pages of the demo in headless Chromium:
+`python scripts/screenshot.py [--out docs] [NAME.png=/path ...]`."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,49 +1,43 @@
-"""Fixtures: databases on SQLite and on a throwaway PostgreSQL cluster, apps, clients and a headless browser."""
+"""Fixtures: databases on SQLite and on a throwaway PostgreSQL cluster (copies of templates built once a run), apps,
+clients and a headless browser; markers set from what each test uses; argon2 at a test cost."""
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 import os
-import shutil
 
 import pytest
 
-import dashboard.extensions as extensions
-from dashboard import create_app
-from data.accounts import create_user
-from data.db import make_engine, upgrade
-from data.demo import create_demo
+from dashboard.config import load_config, use_password_cost
+from data.db import make_engine
 from scripts.chrome import chrome_options
-from scripts.pgcluster import PostgresCluster, postgres_bindir
+from tests.helpers import (
+    BACKENDS,
+    TEST_HASH_COST,
+    SmallDemos,
+    browser_missing,
+    copy_template,
+    demo_app,
+    drop_database,
+    markers_of,
+    sign_in,
+    skip_or_fail,
+    throwaway_cluster,
+)
 
-DEMO_TODAY = dt.date(2020, 3, 1)
-PASSWORD = "correct horse battery"
-TEST_SECRET = "test-secret-key-not-for-production"
-# The demo's areas: 1 city, 2 district, 3 sub-district 鲁谷街道, 4 and 5 its first two workstations.
-TEST_USERS = {"admin": ("admin", []), "staff": ("staff", [4]), "leader": ("leader", [3]), "viewer": ("viewer", [3]),
-              "staff2": ("staff", [5])}
-IN_CI = os.environ.get("CI") == "true"
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip locally; with CI=true a skipped browser or PostgreSQL test is a failure."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)")
-    print(f"SKIPPED: {reason}")
-    pytest.skip(reason)
+COPIES = itertools.count(1)
 
 
-def throwaway_cluster():
-    """A started PostgreSQL cluster, stopped and deleted when the generator ends (skipped without PostgreSQL)."""
-    bindir = postgres_bindir()
-    if bindir is None:
-        skip_or_fail("no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)")
-    cluster = PostgresCluster(bindir)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+def pytest_configure(config):
+    """Hash passwords at the test cost, here and in every process a test starts (the CLI, gunicorn workers)."""
+    os.environ.update(TEST_HASH_COST)
+    use_password_cost(load_config())
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test browser, postgres and slow from the fixtures and parameters it uses."""
+    for item in items:
+        for name in markers_of(item):
+            item.add_marker(name)
 
 
 @pytest.fixture(scope="session")
@@ -53,18 +47,27 @@ def postgres_cluster():
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path) -> str:
-    """A fresh database URL, once on SQLite and once on PostgreSQL."""
+def unused_url(request, tmp_path):
+    """The URL of a database that does not exist yet, once on SQLite and once on PostgreSQL (dropped afterwards, so
+    that hundreds of copies do not pile up in the cluster)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'units.db'}"
-    return request.getfixturevalue("postgres_cluster").new_database()
+        yield f"sqlite:///{tmp_path / 'units.db'}"
+        return
+    url = request.getfixturevalue("postgres_cluster").url(f"units_copy_{next(COPIES)}")
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture
-def engine(database_url):
+def database_url(unused_url) -> str:
+    """A fresh database URL on both backends: a new file's on SQLite, a migrated, empty database's on PostgreSQL."""
+    return unused_url if unused_url.startswith("sqlite") else copy_template(unused_url, "migrated")
+
+
+@pytest.fixture
+def engine(unused_url):
     """A migrated, empty database."""
-    db = make_engine(database_url)
-    upgrade(db)
+    db = make_engine(copy_template(unused_url, "migrated"))
     yield db
     db.dispose()
 
@@ -72,66 +75,24 @@ def engine(database_url):
 @pytest.fixture(scope="module")
 def small_demos(tmp_path_factory, request):
     """One small demo database per backend, shared by a module's property tests (their examples reuse it)."""
-    engines = {"sqlite": make_engine(f"sqlite:///{tmp_path_factory.mktemp('small') / 'small.db'}")}
-    engines["postgresql"] = make_engine(request.getfixturevalue("postgres_cluster").new_database())
-    for engine in engines.values():
-        upgrade(engine)
-        create_demo(engine, units=150, today=DEMO_TODAY)
-    yield engines
-    for engine in engines.values():
+    demos = SmallDemos(request, tmp_path_factory.mktemp("small"))
+    yield demos
+    for engine in demos.values():
         engine.dispose()
 
 
 @pytest.fixture
-def demo_engine(engine):
-    """The demo sub-district as of 2020-03-01."""
-    create_demo(engine, today=DEMO_TODAY)
-    return engine
-
-
-OLD_UNIT = ("INSERT INTO units (id, building_id, entrance_id, floor_id, position, label, use, occupant_name, head_count, "
-            "contact_phone, status, status_since, note, version) VALUES (:id, 1, 1, 1, :id, :label, :use, '', :heads, '', "
-            ":status, '2020-01-01 00:00:00', '', :version)")
-
-
-def old_database(path, revision: str, units: list[dict]):
-    """A SQLite database migrated only to an old revision, with one building and units of its schema (one head count)."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from data.db import alembic_config
-    engine = make_engine(f"sqlite:///{path}")
-    command.upgrade(alembic_config(engine), revision)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO areas VALUES (1, NULL, 'city', 'c', '/1/', 0)"))
-        conn.execute(text("INSERT INTO buildings VALUES (1, 1, 'b', '', 'mixed', 0)"))
-        conn.execute(text("INSERT INTO entrances VALUES (1, 1, 'e', 0)"))
-        conn.execute(text("INSERT INTO floors VALUES (1, 1, '1', 1)"))
-        for unit in units:
-            conn.execute(text(OLD_UNIT), {"label": str(unit["id"]), "version": 1, **unit})
-    return engine
-
-
-def demo_app(database_url: str, **config):
-    """An app whose database holds the demo sub-district and one user per role (TEST_USERS)."""
-    dash_app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, **config})
-    with dash_app.server.app_context():
-        create_demo(extensions.engine(), today=DEMO_TODAY)
-        with extensions.engine().begin() as conn:
-            for username, (role, area_ids) in TEST_USERS.items():
-                create_user(conn, username, PASSWORD, role, area_ids)
-    return dash_app
-
-
-def sign_in(client, username: str, password: str = PASSWORD):
-    """Sign a test client in through the form; returns the response."""
-    return client.post("/login", data={"username": username, "password": password, "next": "/"})
+def demo_engine(unused_url):
+    """The demo sub-district as of 2020-03-01 (no users)."""
+    db = make_engine(copy_template(unused_url, "demo"))
+    yield db
+    db.dispose()
 
 
 @pytest.fixture
-def app(database_url):
+def app(unused_url):
     """An app on a fresh demo database (both backends)."""
-    return demo_app(database_url)
+    return demo_app(unused_url)
 
 
 @pytest.fixture
@@ -164,9 +125,10 @@ def sqlite_app(tmp_path):
 
 @pytest.fixture
 def browser(request):
-    """dash.testing's dash_duo in headless Debian Chromium; skipped locally without chromedriver."""
-    if not shutil.which("chromedriver"):
-        skip_or_fail("no chromedriver on PATH (apt-get install chromium chromium-driver)")
+    """dash.testing's dash_duo in headless Debian Chromium; without Chromium or chromedriver skipped (failed in CI)."""
+    missing = browser_missing()
+    if missing:
+        skip_or_fail(missing)
     return request.getfixturevalue("dash_duo")
 
 

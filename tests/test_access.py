@@ -38,7 +38,10 @@ def test_redaction_hides_names_and_masks_phones_everywhere():
     unit = {"id": 1, "occupant_name": "黄娜平", "contact_phone": "15343289213", "note": "ok"}
     assert redact_unit(unit) == {"id": 1, "occupant_name": "(hidden)", "contact_phone": "153****9213", "note": "ok"}
     assert redact_unit({**unit, "occupant_name": "", "contact_phone": ""})["occupant_name"] == ""
-    change = {"data_before": {"occupant_name": "黄娜平", "status": "healthy"}, "data_after": {"contact_phone": "15343289213"},
-              "comment": "call 15343289213"}
+    change = {
+        "data_before": {"occupant_name": "黄娜平", "status": "healthy"},
+        "data_after": {"contact_phone": "15343289213"},
+        "comment": "call 15343289213",
+    }
     assert redact_change(change) == {"data_before": {"occupant_name": "(hidden)", "status": "healthy"},
                                      "data_after": {"contact_phone": "153****9213"}, "comment": "call 153****9213"}

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from data import accounts
 from data.accounts import AccountError
-from data.models import User
 from data.db import writing
+from data.models import User
 
 PASSWORD = "a long enough password"
 

@@ -15,8 +15,23 @@ from scripts.dash_client import by_id, open_page
 DAY = dt.date(2020, 3, 1)
 
 
-@pytest.mark.parametrize("text", ["2020-03-01' --", "2020-3-1", "20200301", "2020-02-30", "2020-W09-7", "２０２０-03-01",
-                                  " 2020-03-01", "2020-03-01T00:00", "", None, 20200301, ["2020-03-01"]])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-03-01' --",
+        "2020-3-1",
+        "20200301",
+        "2020-02-30",
+        "2020-W09-7",
+        "２０２０-03-01",
+        " 2020-03-01",
+        "2020-03-01T00:00",
+        "",
+        None,
+        20200301,
+        ["2020-03-01"],
+    ],
+)
 def test_a_day_is_exactly_yyyy_mm_dd(text):
     assert parse_day(text) is None
     assert parse_day("2020-03-01") == DAY
@@ -36,7 +51,11 @@ def test_url_days_and_periods_refuse_what_they_cannot_show():
 
 
 def test_url_counts_are_whole_numbers_in_range():
-    assert url_count(None, "days", 7, 100) == 7 and url_count("", "days", 7, 100) == 7 and url_count("30", "days", 7, 100) == 30
+    assert (
+        url_count(None, "days", 7, 100) == 7
+        and url_count("", "days", 7, 100) == 7
+        and url_count("30", "days", 7, 100) == 30
+    )
     for bad in ("0", "-3", "3.5", "abc", "101", "٣", " 5", "9" * 40, ["3", "4"]):
         with pytest.raises(BadAddress):
             url_count(bad, "days", 7, 100)
@@ -56,8 +75,16 @@ def tomorrow(app) -> str:
 
 
 def test_a_bad_building_address_gets_a_message_and_todays_page(app, client):
-    bad = ["?as_of=garbage", f"?as_of={tomorrow(app)}", "?as_of=2020-03-01'%20--", "?from=2020-02-20&to=2020-02-10",
-           "?from=2020-02-10&to=", "?from=&to=2020-02-10", "?from=yesterday&to=2020-02-10", "?as_of=2020-02-01&as_of=2020-02-02"]
+    bad = [
+        "?as_of=garbage",
+        f"?as_of={tomorrow(app)}",
+        "?as_of=2020-03-01'%20--",
+        "?from=2020-02-20&to=2020-02-10",
+        "?from=2020-02-10&to=",
+        "?from=&to=2020-02-10",
+        "?from=yesterday&to=2020-02-10",
+        "?as_of=2020-02-01&as_of=2020-02-02",
+    ]
     for search in bad:
         layout = open_page(client, "/building/4", search)
         assert refusal(layout) is not None, search

@@ -1,7 +1,7 @@
 """Main user paths in headless Chromium (dash.testing's dash_duo)."""
 from __future__ import annotations
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -10,7 +10,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select, update
 
 from dashboard import ids
-from dashboard.extensions import engine
 from data import queries
 from data.accounts import SYSTEM
 from data.changes import ChangeContext, UnitEdit, apply_edits
@@ -18,34 +17,8 @@ from data.db import writing
 from data.demo import add_tower
 from data.models import Area, Building, Entrance, Floor, Status, Unit, UnitChange
 from scripts.demo_server import signed_in_chrome
-from tests.conftest import PASSWORD
-
-CELL = ".unit-grid .cell"
-
-
-def app_engine(app):
-    """The engine of an app, outside a request."""
-    with app.server.app_context():
-        return engine()
-
-
-def start_signed_in(browser, app, username: str, password: str = PASSWORD) -> None:
-    """Start the app, meet the sign-in page, and sign in through the form as a person would."""
-    browser.start_server(app, navigate=False)
-    browser.driver.get(browser.server.url)
-    WebDriverWait(browser.driver, 15).until(lambda d: "/login" in d.current_url)
-    browser.find_element("#username").send_keys(username)
-    browser.find_element("#password").send_keys(password)
-    browser.find_element("button[type=submit]").click()
-    browser.server_url = browser.server.url
-    browser.wait_for_element("#navbar", timeout=15)
-
-
-def open_building(browser, app, building_id: int, username: str = "admin") -> None:
-    """Start the app signed in and open a building page until its grid is drawn."""
-    start_signed_in(browser, app, username)
-    browser.driver.get(f"{browser.server_url}/building/{building_id}")
-    browser.wait_for_element(CELL, timeout=15)
+from tests.helpers import CELL, PASSWORD, bulk_bar_hidden, open_building, start_signed_in
+from tests.helpers import database as app_engine
 
 
 def active(browser):
@@ -57,7 +30,9 @@ def test_overview_building_unit_and_shareable_link(browser, sqlite_app):
     start_signed_in(browser, sqlite_app, "staff")
     browser.wait_for_contains_text("h1", "Buildings", timeout=15)
     browser.find_element("#overview-search").send_keys("鲁谷路7号")
-    WebDriverWait(browser.driver, 10).until(lambda d: "q=" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, ".building-table tbody tr")) == 1)
+    WebDriverWait(browser.driver, 10).until(
+        lambda d: "q=" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, ".building-table tbody tr")) == 1
+    )
     browser.find_element("a[href='/building/4']").click()
     browser.wait_for_element(CELL, timeout=15)
     cell = browser.find_element(f"{CELL}[data-status=quarantined]")
@@ -142,10 +117,19 @@ XSS_CORPUS = [
     '</style></table><script>window.__xss=5</script>',
     '<b onmouseover=window.__xss=6>hover</b>',
 ]
+# Breaks out of an attribute into a new one, making no element: in the label of building 1's first unit.
+ATTRIBUTE_PAYLOAD = '" onmouseover=window.__xss=7 x="'
+# Elements the corpus would make if markup were parsed: any with an event-handler attribute, frames, its scripts.
+INJECTED = (
+    "return [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))"
+    " || e.tagName === 'IFRAME' || (e.tagName === 'SCRIPT' && e.textContent.includes('__xss')))"
+    ".map(e => e.outerHTML.slice(0, 200))"
+)
 
 
-def plant_corpus(db) -> None:
-    """Store a markup payload in every free-text field that pages show."""
+def plant_corpus(db) -> int:
+    """Store a markup payload in every free-text field that pages show; returns the unit whose label breaks out of
+    attributes."""
     with db.begin() as conn:
         for n, payload in enumerate(XSS_CORPUS):
             conn.execute(update(Area).where(Area.id == n + 1).values(name=f"区{payload}"))
@@ -155,24 +139,56 @@ def plant_corpus(db) -> None:
                      .values(label=XSS_CORPUS[3][:16]))
         conn.execute(update(Unit).where(Unit.building_id == 1).values(
             label=XSS_CORPUS[4][:32], note=XSS_CORPUS[5], occupant_name=XSS_CORPUS[1]))
-        conn.execute(update(Status).where(Status.code == "vacant").values(label_en=XSS_CORPUS[0], label_zh=XSS_CORPUS[2]))
-        conn.execute(update(UnitChange).where(UnitChange.building_id == 1).values(actor=XSS_CORPUS[3], comment=XSS_CORPUS[4]))
+        first = conn.execute(select(Unit.id).where(Unit.building_id == 1).order_by(Unit.id)).scalars().first()
+        conn.execute(update(Unit).where(Unit.id == first).values(label=ATTRIBUTE_PAYLOAD))
+        conn.execute(
+            update(Status).where(Status.code == "vacant").values(label_en=XSS_CORPUS[0], label_zh=XSS_CORPUS[2])
+        )
+        conn.execute(
+            update(UnitChange).where(UnitChange.building_id == 1).values(actor=XSS_CORPUS[3], comment=XSS_CORPUS[4])
+        )
+    return first
 
 
-def no_script_ran(browser) -> bool:
-    """True while none of the corpus's scripts has run."""
-    return browser.driver.execute_script("return window.__xss === undefined")
+def assert_no_markup_ran(browser) -> None:
+    """On the page shown, before leaving it: no stored script ran, no stored markup became an element or an attribute,
+    and the browser refused nothing (a CSP violation is logged)."""
+    assert browser.driver.execute_script("return window.__xss === undefined"), "a stored script ran"
+    assert browser.driver.execute_script(INJECTED) == []
+    assert browser.get_logs() == []
+
+
+def hover_every(browser, selector: str) -> None:
+    """Move the pointer over every element a selector finds, as a person reading them would."""
+    for element in browser.driver.find_elements(By.CSS_SELECTOR, selector):
+        WebDriverWait(browser.driver, 5).until(lambda d, e=element: hovered(d, e))
+
+
+def hovered(driver, element) -> bool:
+    """Scroll an element clear of the sticky floor labels, move the pointer onto it, and say whether it is under it."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'end'})", element)
+    ActionChains(driver).move_to_element(element).perform()
+    return driver.execute_script("return arguments[0].matches(':hover')", element)
 
 
 def test_stored_markup_is_shown_as_text_everywhere(browser, sqlite_app):
-    plant_corpus(app_engine(sqlite_app))
+    breaking_out = plant_corpus(app_engine(sqlite_app))
     start_signed_in(browser, sqlite_app, "admin")
-    browser.wait_for_contains_text("h1", "Buildings", timeout=15)
+    browser.wait_for_element("#overview-list a[href='/building/1']", timeout=15)
     assert XSS_CORPUS[0] in browser.find_element("#overview-list").text
+    assert_no_markup_ran(browser)
+    browser.driver.get(f"{browser.server_url}/area/3")
+    browser.wait_for_element("#area-children a", timeout=15)
+    assert f"区{XSS_CORPUS[2]}" in browser.find_element("h1").text
+    assert f"区{XSS_CORPUS[3]}" in browser.find_element("#area-children").text
+    assert_no_markup_ran(browser)
     browser.driver.get(f"{browser.server_url}/building/1")
     browser.wait_for_element(CELL, timeout=15)
-    cell = browser.find_element(CELL)
-    ActionChains(browser.driver).move_to_element(cell).perform()
+    hover_every(browser, f"{CELL}[data-unit='{breaking_out}'], {CELL}[data-status=vacant], .entrance-head")
+    assert_no_markup_ran(browser)
+    cell = browser.find_element(f"{CELL}[data-unit='{breaking_out}']")
+    assert ATTRIBUTE_PAYLOAD in cell.get_attribute("title") and cell.text.startswith(ATTRIBUTE_PAYLOAD)
+    hover_every(browser, f"{CELL}[data-unit='{breaking_out}']")
     cell.click()
     browser.wait_for_element(".unit-card", timeout=10)
     assert XSS_CORPUS[0] in browser.find_element("h1").text
@@ -181,10 +197,48 @@ def test_stored_markup_is_shown_as_text_everywhere(browser, sqlite_app):
     assert XSS_CORPUS[3] in browser.find_element(".unit-card").text
     assert XSS_CORPUS[4] in browser.find_element(f"#{ids.RECENT_CHANGES}").text
     assert browser.find_element(f"#{ids.edit_field('occupant_name')}").get_attribute("value") == XSS_CORPUS[1]
-    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#grid-host img, #grid-host script, #grid-host svg, #grid-host iframe")
+    hover_every(browser, ".unit-card")
+    assert_no_markup_ran(browser)
     browser.driver.get(f"{browser.server_url}/admin/access-log")
-    browser.wait_for_contains_text("h1", "Access log", timeout=15)
-    assert no_script_ran(browser)
+    log = browser.wait_for_element("table.access-log", timeout=15).text
+    assert XSS_CORPUS[0] in log and ATTRIBUTE_PAYLOAD in log
+    assert_no_markup_ran(browser)
+
+
+# The computed weight and underline of each element in a cell whose own text is the unit's label.
+LABEL_STYLES = (
+    "return [arguments[0], ...arguments[0].querySelectorAll('*')].filter(e => e.textContent.trim() === arguments[1])"
+    ".map(e => [Number(getComputedStyle(e).fontWeight), getComputedStyle(e).textDecorationLine])"
+)
+
+
+def label_marked(browser, unit: dict) -> bool:
+    """Whether a unit's cell shows its label bold and underlined (the firm-and-home marking)."""
+    cell = browser.find_element(f"{CELL}[data-unit='{unit['id']}']")
+    styles = browser.driver.execute_script(LABEL_STYLES, cell, unit["label"])
+    assert styles, f"no element of the cell holds the label {unit['label']!r}"
+    return any(weight >= 700 and "underline" in line for weight, line in styles)
+
+
+def test_a_firm_and_home_unit_is_marked_bold_and_underlined_and_others_are_not(browser, sqlite_app):
+    db = app_engine(sqlite_app)
+    with writing(db) as conn:
+        first, second = (
+            conn.execute(
+                select(Unit.id)
+                .where(Unit.building_id == 1, Unit.use == "home", Unit.status == "healthy")
+                .order_by(Unit.id)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        apply_edits(conn, [UnitEdit(first, {"use": "mixed"})], ChangeContext(actor=SYSTEM))
+        mixed, home = queries.unit(conn, first), queries.unit(conn, second)
+    assert (mixed["use"], home["use"]) == ("mixed", "home")
+    open_building(browser, sqlite_app, 1)
+    assert label_marked(browser, mixed)
+    assert not label_marked(browser, home)
 
 
 def test_a_leader_sees_the_grid_but_no_personal_data(browser, sqlite_app):
@@ -197,9 +251,17 @@ def test_a_leader_sees_the_grid_but_no_personal_data(browser, sqlite_app):
 
 
 def click_in_view(driver, element) -> None:
-    """Scroll an element to the middle of the window, as a person would, and click it."""
+    """Scroll an element to the middle of the window, as a person would, and click it once the page has settled
+    (a redraw or an opening panel can move it between the scroll and the click)."""
+    WebDriverWait(driver, 5, ignored_exceptions=[ElementClickInterceptedException]).until(
+        lambda d: _scrolled_and_clicked(d, element))
+
+
+def _scrolled_and_clicked(driver, element) -> bool:
+    """Scroll an element to the middle of the window and click it; an intercepted click raises for a retry."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+    return True
 
 
 def follow_link(driver, link) -> None:
@@ -217,7 +279,9 @@ def save_and_wait(driver) -> str:
     card = driver.find_element(By.CSS_SELECTOR, ".unit-card")
     press_save(driver)
     WebDriverWait(driver, 10).until(staleness_of(card))
-    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#{ids.UNIT_PANEL} .alert-success, .conflict-choices"))
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"#{ids.UNIT_PANEL} .alert-success, .conflict-choices")
+    )
     return "conflict" if driver.find_elements(By.CSS_SELECTOR, ".conflict-choices") else "saved"
 
 
@@ -266,13 +330,10 @@ def test_another_open_page_shows_a_change_within_seconds(browser, sqlite_app):
     with writing(app_engine(sqlite_app)) as conn:
         apply_edits(conn, [UnitEdit(int(unit), {"status": "unverified"})], ChangeContext(actor=SYSTEM))
     WebDriverWait(browser.driver, 8, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "unverified")
-
-
-def bulk_bar_hidden(browser) -> None:
-    """Wait until the bulk bar is hidden again (nothing selected)."""
-    WebDriverWait(browser.driver, 5).until(
-        lambda d: "d-none" in d.find_element(By.ID, ids.BULK_BAR).get_attribute("class"))
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{unit}']").get_attribute("data-status") == "unverified"
+        )
+    )
 
 
 def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
@@ -299,9 +360,13 @@ def test_staff_select_many_units_and_set_them_at_once(browser, sqlite_app):
     browser.wait_for_element(f"#{ids.BULK_CLEAR_OCCUPANTS}", timeout=5).click()
     browser.find_element(f"#{ids.BULK_COMMENT}").send_keys("moved out in January")
     browser.find_element(f"#{ids.BULK_APPLY}").click()
-    browser.wait_for_contains_text(f"#{ids.ACTION_MESSAGE}", f"Applied to {len(picked)} unit(s)", timeout=10)
-    WebDriverWait(browser.driver, 5).until(lambda d: all(
-        d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{u}']").get_attribute("data-status") == "vacant" for u in picked))
+    browser.wait_for_element(f"#{ids.ACTION_MESSAGE} .outcome-done", timeout=10)
+    WebDriverWait(browser.driver, 5).until(
+        lambda d: all(
+            d.find_element(By.CSS_SELECTOR, f"{CELL}[data-unit='{u}']").get_attribute("data-status") == "vacant"
+            for u in picked
+        )
+    )
     assert "moved out in January" in browser.find_element(f"#{ids.RECENT_CHANGES}").text
     assert not browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}.picked")
     assert browser.get_logs() == []
@@ -317,7 +382,9 @@ def test_a_leader_finds_quarantined_households_in_three_clicks(browser, sqlite_a
     browser.wait_for_element(f"{CELL}", timeout=15)
     browser.find_element("#legend button:nth-of-type(2)").click()
     WebDriverWait(browser.driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)"))
-    assert {c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)")} <= {"quarantined"}
+    assert {
+        c.get_attribute("data-status") for c in browser.driver.find_elements(By.CSS_SELECTOR, f"{CELL}:not(.dim)")
+    } <= {"quarantined"}
     assert browser.get_logs() == []
 
 

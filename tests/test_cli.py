@@ -1,74 +1,134 @@
-"""The command line, run as a user would."""
+"""The command line: `main(argv)` in process as a user would call it, and once as `python -m dashboard` in a process."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from argon2 import PasswordHasher, extract_parameters
+from sqlalchemy import select
+
 from dashboard import create_app
-from dashboard.__main__ import first_start
+from dashboard.__main__ import first_start, main
+from dashboard.config import load_config, use_password_cost
 from dashboard.extensions import engine
 from data import accounts
+from data.db import make_engine
 from data.demo import has_data
+from data.models import User
+from tests.helpers import TEST_HASH_COST
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args: str, database: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    """Run `python -m dashboard ARGS` against a database file, with some standard input."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          input=stdin, timeout=120)
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    """Run `python -m dashboard ARGS` in process against a database file, with some standard input; returns
+    (exit code, standard output, standard error)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(list(args))
+        printed = capsys.readouterr()
+        return code, printed.out, printed.err
+    return run
 
 
-def test_help_lists_the_commands(tmp_path):
-    result = cli("--help", database=tmp_path / "x.db")
-    assert result.returncode == 0
-    for word in ("demo", "migrate", "--host", "--port"):
-        assert word in result.stdout
+def stored_hash(database: Path, username: str) -> str:
+    """The password hash stored for a user."""
+    db = make_engine(f"sqlite:///{database}")
+    with db.connect() as conn:
+        stored = conn.execute(select(User.password_hash).where(User.username == username)).scalar_one()
+    db.dispose()
+    return stored
 
 
-def test_demo_fills_once_and_resets_on_request(tmp_path):
-    database = tmp_path / "demo.db"
-    first = cli("demo", "--today", "2020-03-01", database=database)
-    assert first.returncode == 0, first.stderr
-    assert "33 buildings" in first.stdout
-    again = cli("demo", database=database)
-    assert again.returncode == 1 and "--reset" in again.stderr
-    scaled = cli("demo", "--reset", "--units", "5000", database=database)
-    assert scaled.returncode == 0, scaled.stderr
-    assert int(scaled.stdout.split(" units")[0].rsplit(" ", 1)[1]) >= 5000
-
-
-def test_migrate_creates_the_schema(tmp_path):
-    result = cli("migrate", database=tmp_path / "m.db")
-    assert result.returncode == 0 and "latest" in result.stdout
+def test_python_m_dashboard_runs_the_command_line(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "dashboard", "migrate"], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0 and "latest" in result.stdout, result.stderr
     assert (tmp_path / "m.db").exists()
 
 
-def test_users_are_managed_from_the_command_line(tmp_path):
-    database = tmp_path / "users.db"
-    assert cli("demo", database=database).returncode == 0
-    added = cli("users", "add", "wang", "--role", "staff", "--area", "第一楼宇工作站", database=database, stdin="a long enough password\n")
-    assert added.returncode == 0, added.stderr
-    short = cli("users", "add", "li", "--role", "leader", "--area", "3", database=database, stdin="short\n")
-    assert short.returncode == 1 and "12 characters" in short.stderr
-    ambiguous = cli("users", "add", "li", "--role", "leader", "--area", "nowhere", database=database, stdin="a long enough password\n")
-    assert ambiguous.returncode == 1 and "matches 0" in ambiguous.stderr
-    assert cli("users", "set-role", "wang", "leader", database=database).returncode == 0
-    assert cli("users", "set-password", "wang", database=database, stdin="another long password\n").returncode == 0
-    assert cli("users", "disable", "wang", database=database).returncode == 0
-    listing = cli("users", "list", database=database).stdout
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    printed = capsys.readouterr().out
+    for word in ("demo", "migrate", "--host", "--port"):
+        assert word in printed
+
+
+def test_demo_fills_once_and_resets_on_request(cli):
+    code, out, err = cli("demo", "--today", "2020-03-01")
+    assert code == 0, err
+    assert "33 buildings" in out
+    code, _, err = cli("demo")
+    assert code == 1 and "--reset" in err
+    code, out, err = cli("demo", "--reset", "--units", "5000")
+    assert code == 0, err
+    assert int(out.split(" units")[0].rsplit(" ", 1)[1]) >= 5000
+
+
+def test_migrate_creates_the_schema(cli, tmp_path):
+    code, out, _ = cli("migrate")
+    assert code == 0 and "latest" in out
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_users_are_managed_from_the_command_line(cli):
+    assert cli("demo")[0] == 0
+    code, _, err = cli("users", "add", "wang", "--role", "staff", "--area", "第一楼宇工作站",
+                       stdin="a long enough password\n")
+    assert code == 0, err
+    code, _, err = cli("users", "add", "li", "--role", "leader", "--area", "3", stdin="short\n")
+    assert code == 1 and "12 characters" in err
+    code, _, err = cli("users", "add", "li", "--role", "leader", "--area", "nowhere", stdin="a long enough password\n")
+    assert code == 1 and "matches 0" in err
+    assert cli("users", "set-role", "wang", "leader")[0] == 0
+    assert cli("users", "set-password", "wang", stdin="another long password\n")[0] == 0
+    assert cli("users", "disable", "wang")[0] == 0
+    listing = cli("users", "list")[1]
     assert re.search(r"wang\s+leader\s+disabled\s+第一楼宇工作站", listing)
     assert re.search(r"demo-viewer\s+viewer\s+active\s+鲁谷街道", listing)
 
 
-def test_demo_prints_one_user_per_role(tmp_path):
-    result = cli("demo", database=tmp_path / "d.db")
+def test_demo_prints_one_user_per_role(cli):
+    out = cli("demo")[1]
     for role in ("admin", "staff", "leader", "viewer"):
-        assert re.search(rf"demo-{role}\s+{role}\s+\S{{12,}}", result.stdout)
+        assert re.search(rf"demo-{role}\s+{role}\s+\S{{12,}}", out)
+
+
+def test_the_command_line_hashes_at_the_configured_cost(cli, tmp_path):
+    assert cli("migrate")[0] == 0
+    assert cli("users", "add", "boss", "--role", "admin", stdin="a long enough password\n")[0] == 0
+    cost = extract_parameters(stored_hash(tmp_path / "cli.db", "boss"))
+    assert (cost.time_cost, cost.memory_cost) == (int(TEST_HASH_COST["PASSWORD_HASH_TIME_COST"]),
+                                                  int(TEST_HASH_COST["PASSWORD_HASH_MEMORY_COST"]))
+
+
+@pytest.fixture
+def production_cost(monkeypatch):
+    """No PASSWORD_HASH_* in the environment, as in production; the suite's test cost comes back afterwards."""
+    for key in TEST_HASH_COST:
+        monkeypatch.delenv(key)
+    yield
+    monkeypatch.undo()
+    use_password_cost(load_config())
+
+
+def test_an_app_with_the_default_configuration_hashes_at_argon2s_default_cost(tmp_path, production_cost, capsys):
+    first_start(create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "SECRET_KEY": "s"}))
+    cost, default = extract_parameters(stored_hash(tmp_path / "prod.db", "admin")), PasswordHasher()
+    assert (cost.time_cost, cost.memory_cost, cost.parallelism) == (
+        default.time_cost, default.memory_cost, default.parallelism)
+    assert (cost.time_cost, cost.memory_cost) == (3, 65536), "RFC 9106's low-memory choice, argon2-cffi's default"
 
 
 def test_first_start_creates_the_demo_and_its_users_only_on_the_default_database(tmp_path, monkeypatch, capsys):

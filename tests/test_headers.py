@@ -17,8 +17,7 @@ from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.models import Unit
 from scripts.dash_client import open_page, post_callback
-from tests.conftest import demo_app
-from tests.test_browser import CELL, start_signed_in
+from tests.helpers import CELL, demo_app, start_signed_in
 
 FIXED = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 # Where each directive may load from: the app itself, script hashes, and inline styles and data: images only.
@@ -65,7 +64,9 @@ def test_every_kind_of_response_carries_the_headers(client, anonymous):
         directives = policy(response)
         assert directives["frame-ancestors"] == ["'none'"] and directives["default-src"] == ["'self'"], name
         for directive, sources in directives.items():
-            strange = [s for s in sources if s not in ALLOWED | EXTRA.get(directive, set()) and not s.startswith("'sha256-")]
+            strange = [
+                s for s in sources if s not in ALLOWED | EXTRA.get(directive, set()) and not s.startswith("'sha256-")
+            ]
             assert strange == [], (name, directive)
 
 
@@ -103,8 +104,12 @@ def type_numbers_into_free_text(app) -> int:
     """A note with a mobile, a landline and an ID number, then a bulk edit whose comment holds another mobile and ID
     (and which replaces that note); returns the unit whose note it was."""
     with app.server.app_context(), writing(engine()) as conn:
-        first, second = conn.execute(select(Unit.id).where(Unit.building_id == STAFF_BUILDING).order_by(Unit.id).limit(2)).scalars()
-        apply_edits(conn, [UnitEdit(first, {"note": f"tel {MOBILE} / {LANDLINE}, ID {ID_NUMBER}"})], ChangeContext(actor=SYSTEM))
+        first, second = conn.execute(
+            select(Unit.id).where(Unit.building_id == STAFF_BUILDING).order_by(Unit.id).limit(2)
+        ).scalars()
+        apply_edits(
+            conn, [UnitEdit(first, {"note": f"tel {MOBILE} / {LANDLINE}, ID {ID_NUMBER}"})], ChangeContext(actor=SYSTEM)
+        )
         apply_edits(conn, [UnitEdit(first, {"note": f"moved; ID {ID_NUMBER}"}), UnitEdit(second, {"note": "checked"})],
                     ChangeContext(actor=SYSTEM, comment=f"owner {BULK_MOBILE}, ID {BULK_ID}"))
     return first

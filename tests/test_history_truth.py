@@ -13,11 +13,9 @@ from data import queries
 from data.demo import create_demo
 from data.models import Unit, UnitChange
 from layouts import due_list, recent_changes, unit_panel
-from layouts.common import USE_LABELS, when
+from layouts.common import when
 from scripts.dash_client import by_id, open_page, post_callback, text_of, walk
-from tests.conftest import DEMO_TODAY
-from tests.test_editing import a_home, database, last_batch, save, undo
-from tests.test_layouts import STATUSES
+from tests.helpers import CATALOGUES, DEMO_TODAY, STATUSES, a_home, database, last_batch, save, undo
 
 BY_CODE = {s["code"]: s for s in STATUSES}
 
@@ -47,7 +45,9 @@ def test_the_demo_writes_nothing_after_now_on_a_working_day(engine):
     create_demo(engine, today=DEMO_TODAY, now=now)
     assert all(latest <= now for latest in latest_times(engine))
     with engine.connect() as conn:
-        today = conn.execute(select(func.count()).where(UnitChange.changed_at >= dt.datetime.combine(DEMO_TODAY, dt.time()))).scalar_one()
+        today = conn.execute(
+            select(func.count()).where(UnitChange.changed_at >= dt.datetime.combine(DEMO_TODAY, dt.time()))
+        ).scalar_one()
     assert today > 0, "today's changes are squeezed before now, not dropped"
     assert chains_hold(engine)
 
@@ -67,11 +67,24 @@ def test_the_demo_of_the_real_local_today_ends_before_this_moment(engine):
 
 def a_batch(actor: str = "王芳", **change) -> dict:
     """A batch of two units of entrance 1单元, as queries.recent_batches returns it."""
-    rows = [{"unit_id": unit_id, "label": label, "entrance_name": "1单元", "status_before": "unverified",
-             "status_after": "healthy", "data_before": {"status": "unverified"}, "data_after": {"status": "healthy"}, **change}
-            for unit_id, label in ((11, "101"), (12, "102"))]
+    rows = [
+        {
+            "unit_id": unit_id,
+            "label": label,
+            "entrance_name": "1单元",
+            "status_before": "unverified",
+            "status_after": "healthy",
+            "data_before": {"status": "unverified"},
+            "data_after": {"status": "healthy"},
+            **change,
+        }
+        for unit_id, label in ((11, "101"), (12, "102"))
+    ]
+    moves = list(
+        dict.fromkeys((r["status_before"], r["status_after"]) for r in rows if r["status_before"] != r["status_after"])
+    )
     return {"batch_id": "b1", "changed_at": dt.datetime(2020, 3, 1, 9, 5), "actor": actor, "source": "manual",
-            "comment": None, "changes": rows}
+            "comment": None, "count": len(rows), "moves": moves, "changes": rows}
 
 
 def components(node, kind: str) -> list:
@@ -80,12 +93,17 @@ def components(node, kind: str) -> list:
 
 
 def test_undo_first_asks_naming_who_when_and_how_many():
-    listed = recent_changes.recent([a_batch()], BY_CODE, can_undo=True)
+    listed = recent_changes.recent([a_batch()], CATALOGUES, can_undo=True)
     step = next(d for d in components(listed, "Details") if "undo-step" in d.className)
     button = by_id(step, ids.undo_button("b1"))
     question = text_of(step.children[1])
-    assert button is not None and "王芳" in question and when(dt.datetime(2020, 3, 1, 9, 5)) in question and " 2 " in question
-    assert not [d for d in components(recent_changes.recent([a_batch()], BY_CODE, can_undo=False), "Details")
+    assert (
+        button is not None
+        and "王芳" in question
+        and when(dt.datetime(2020, 3, 1, 9, 5)) in question
+        and " 2 " in question
+    )
+    assert not [d for d in components(recent_changes.recent([a_batch()], CATALOGUES, can_undo=False), "Details")
                 if "undo-step" in d.className]
 
 
@@ -96,38 +114,65 @@ def test_the_undo_answer_shows_beside_the_list(app, client_as):
     assert code == 200 and ids.UNDO_MESSAGE in response["response"] and ids.ACTION_MESSAGE not in response["response"]
     assert response["response"][ids.UNDO_MESSAGE]["children"]["props"]["color"] == "success"
     page = open_page(staff, "/building/1")
-    section = next(part for part in walk(page) if isinstance(part, dict) and part.get("type") == "Section"
-                   and any(isinstance(p, dict) and p.get("props", {}).get("id") == ids.RECENT_CHANGES for p in walk(part)))
+    section = next(
+        part
+        for part in walk(page)
+        if isinstance(part, dict)
+        and part.get("type") == "Section"
+        and any(isinstance(p, dict) and p.get("props", {}).get("id") == ids.RECENT_CHANGES for p in walk(part))
+    )
     assert by_id(section, ids.UNDO_MESSAGE) is not None
 
 
 def test_recent_changes_name_entrances_and_open_each_units_field_changes():
-    change = {"use": "home", "data_before": {"use": "firm", "quarantine_end": None, "note": ""},
-              "data_after": {"use": "home", "quarantine_end": "2020-03-15", "note": "moved in"}, "status_before": "healthy"}
-    listed = recent_changes.recent([a_batch(**change)], BY_CODE, can_undo=False)
+    change = {
+        "use": "home",
+        "data_before": {"use": "firm", "quarantine_end": None, "note": ""},
+        "data_after": {"use": "home", "quarantine_end": "2020-03-15", "note": "moved in"},
+        "status_before": "healthy",
+    }
+    listed = recent_changes.recent([a_batch(**change)], CATALOGUES, can_undo=False)
     assert "1单元 101" in text_of(listed) and "1单元 102" in text_of(listed)
     details = next(d for d in components(listed, "Details") if "batch-details" in d.className)
     unit_rows = [li for li in components(details, "Li") if getattr(li, "data-unit", None) is not None]
     words = text_of(details)
     assert len(unit_rows) == 2
-    assert USE_LABELS["firm"] in words and USE_LABELS["home"] in words and "2020-03-15" in words and "moved in" in words
+    assert (
+        CATALOGUES.uses["firm"]["label_en"] in words
+        and CATALOGUES.uses["home"]["label_en"] in words
+        and "2020-03-15" in words
+        and "moved in" in words
+    )
     assert "None" not in words and ": firm" not in words
 
 
 def test_status_moves_read_as_labels_in_the_details():
-    words = text_of(recent_changes.recent([a_batch()], BY_CODE, can_undo=False))
+    words = text_of(recent_changes.recent([a_batch()], CATALOGUES, can_undo=False))
     assert BY_CODE["unverified"]["label_en"] in words and BY_CODE["healthy"]["label_en"] in words
     assert "unverified" not in words.replace(BY_CODE["unverified"]["label_en"], "")
 
 
 def test_the_unit_history_shows_every_field_before_and_after_in_words():
-    change = {"changed_at": dt.datetime(2020, 2, 20, 9), "actor": "刘洋", "source": "manual", "status_before": "healthy",
-              "status_after": "healthy", "comment": None, "data_before": {"use": "home", "note": "", "quarantine_start": None},
-              "data_after": {"use": "mixed", "note": "shop downstairs", "quarantine_start": "2020-02-20"}}
-    history = unit_panel.history_list([change], BY_CODE)
-    fields = {getattr(part, "data-field"): text_of(part) for part in components(history, "Div") if getattr(part, "data-field", None)}
+    change = {
+        "changed_at": dt.datetime(2020, 2, 20, 9),
+        "actor": "刘洋",
+        "source": "manual",
+        "status_before": "healthy",
+        "status_after": "healthy",
+        "comment": None,
+        "data_before": {"use": "home", "note": "", "quarantine_start": None},
+        "data_after": {"use": "mixed", "note": "shop downstairs", "quarantine_start": "2020-02-20"},
+    }
+    history = unit_panel.history_list([change], CATALOGUES)
+    fields = {
+        getattr(part, "data-field"): text_of(part)
+        for part in components(history, "Div")
+        if getattr(part, "data-field", None)
+    }
     assert set(fields) == {"use", "note", "quarantine_start"}
-    assert USE_LABELS["home"] in fields["use"] and USE_LABELS["mixed"] in fields["use"]
+    assert (
+        CATALOGUES.uses["home"]["label_en"] in fields["use"] and CATALOGUES.uses["mixed"]["label_en"] in fields["use"]
+    )
     assert "shop downstairs" in fields["note"] and "2020-02-20" in fields["quarantine_start"]
     assert "None" not in text_of(history)
 
@@ -180,6 +225,8 @@ def listed_batches(layout) -> set[str]:
 
 
 def test_a_past_days_grid_lists_that_days_changes(app, client):
-    day = next(DEMO_TODAY - dt.timedelta(days=n) for n in range(5, 27) if batches_on(app, 4, DEMO_TODAY - dt.timedelta(days=n)))
+    day = next(
+        DEMO_TODAY - dt.timedelta(days=n) for n in range(5, 27) if batches_on(app, 4, DEMO_TODAY - dt.timedelta(days=n))
+    )
     layout = open_page(client, "/building/4", f"?as_of={day.isoformat()}")
     assert listed_batches(layout) == batches_on(app, 4, day)

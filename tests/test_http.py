@@ -7,6 +7,7 @@ from dashboard import ids
 from dashboard.extensions import engine
 from data import queries
 from data.models import Unit
+from layouts.grid import cells_of
 from scripts.dash_client import by_id, open_page, post_callback, text_of
 
 
@@ -43,8 +44,7 @@ def test_building_page_carries_the_whole_grid(app, client):
     payload = by_id(layout, ids.GRID_DATA)["props"]["data"]
     with app.server.app_context(), engine().connect() as conn:
         units = queries.building_units(conn, 1)
-    assert len(payload["cells"]) == len(units)
-    assert payload["base"] + payload["cells"][0][0] == units[0]["id"]
+    assert [cell["unit"] for cell in cells_of(payload)] == [unit["id"] for unit in units]
     assert by_id(layout, ids.SELECTED_UNIT)["props"]["data"] is None
     assert "Click a unit" in text_of(by_id(layout, ids.UNIT_PANEL))
 

@@ -6,59 +6,95 @@ import json
 
 from dashboard import ids
 from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
-from layouts.grid import grid_payload
+from layouts.grid import CELL_FIELDS, cells_of, grid_payload
 from scripts.dash_client import by_id, text_of
+from tests.helpers import CATALOGUES, STATUSES, USES
 
-STATUSES = [
-    {"code": "healthy", "label_en": "Healthy household", "label_zh": "健康住户", "color": "#FFD54F", "text_code": "H", "pattern": "solid",
-     "requires_dates": False, "expires_to": None},
-    {"code": "quarantined", "label_en": "Home quarantine", "label_zh": "居家隔离", "color": "#E53935", "text_code": "Q", "pattern": "solid",
-     "requires_dates": True, "expires_to": "healthy"},
-    {"code": "unverified", "label_en": "Unverified", "label_zh": "待核实", "color": "#E0E0E0", "text_code": "?", "pattern": "hatched",
-     "requires_dates": False, "expires_to": None},
-]
 BUILDING = {"id": 7, "name": "鲁谷大厦", "address": "鲁谷路1号", "use": "mixed", "revision": 3, "area_id": 4}
 ENTRANCES = [{"id": 1, "name": "商业裙楼", "position": 0}, {"id": 2, "name": "1单元", "position": 1}]
-FLOORS = [{"id": 10, "entrance_id": 1, "label": "B1", "level": -1}, {"id": 11, "entrance_id": 1, "label": "1", "level": 1},
-          {"id": 20, "entrance_id": 2, "label": "2", "level": 2}, {"id": 21, "entrance_id": 2, "label": "5", "level": 3}]
+FLOORS = [
+    {"id": 10, "entrance_id": 1, "label": "B1", "level": -1},
+    {"id": 11, "entrance_id": 1, "label": "1", "level": 1},
+    {"id": 20, "entrance_id": 2, "label": "2", "level": 2},
+    {"id": 21, "entrance_id": 2, "label": "5", "level": 3},
+]
 
 
 def unit(uid, floor_id, entrance_id, position, label, status="healthy", use="home", day=1, end=None):
     """A unit row as queries.building_units returns it."""
-    return {"id": uid, "floor_id": floor_id, "entrance_id": entrance_id, "position": position, "label": label,
-            "use": use, "residents": 3, "staff": 0, "status": status, "status_since": dt.datetime(2020, 2, day, 9), "version": 2,
-            "quarantine_end": end}
+    return {
+        "id": uid,
+        "floor_id": floor_id,
+        "entrance_id": entrance_id,
+        "position": position,
+        "label": label,
+        "use": use,
+        "residents": 3,
+        "staff": 0,
+        "status": status,
+        "status_since": dt.datetime(2020, 2, day, 9),
+        "version": 2,
+        "quarantine_end": end,
+    }
 
 
-UNITS = [unit(100, 10, 1, 0, "B101", "unverified", "firm", day=3), unit(101, 11, 1, 1, "商铺2", use="firm"),
-         unit(102, 20, 2, 0, "201", "quarantined", day=5, end=dt.date(2020, 2, 19)), unit(103, 21, 2, 2, "503", use="mixed")]
+UNITS = [
+    unit(100, 10, 1, 0, "B101", "unverified", "firm", day=3),
+    unit(101, 11, 1, 1, "商铺2", use="firm"),
+    unit(102, 20, 2, 0, "201", "quarantined", day=5, end=dt.date(2020, 2, 19)),
+    unit(103, 21, 2, 2, "503", use="mixed"),
+]
 TODAY = dt.date(2020, 3, 1)
 
 
 def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly():
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, TODAY)
+    payload = grid_payload(BUILDING, STATUSES, USES, ENTRANCES, FLOORS, UNITS, TODAY)
     assert payload["rows"] == ["5", "2", "1", "B1"]
     assert payload["entrances"] == [{"name": "商业裙楼", "width": 2}, {"name": "1单元", "width": 3}]
-    assert (payload["base"], payload["epoch"], payload["revision"]) == (100, "2020-02-01", 3)
-    assert payload["cells"] == [
-        [0, 3, 0, 0, 0, 2, 1, 3, 2, 2],
-        [1, 2, 0, 1, "商铺2", 0, 1, 3, 0, 2],
-        [2, 1, 1, 0, 0, 1, 0, 3, 4, 2],
-        [3, 0, 1, 2, 0, 0, 2, 3, 0, 2],
+    assert (payload["base"], payload["epoch"], payload["revision"], payload["count"]) == (100, "2020-02-01", 3, 4)
+    assert tuple(payload["cells"]) == CELL_FIELDS
+    assert payload["cells"]["unit"] == [0, 1, 1, 1] and payload["labels"] == {"1": "商铺2"}
+    drawn = [
+        (
+            c["unit"],
+            c["row"],
+            c["column"],
+            c["position"],
+            c["label"],
+            c["status"],
+            c["use"],
+            c["people"],
+            c["days"],
+            c["version"],
+        )
+        for c in cells_of(json.loads(json.dumps(payload)))
+    ]
+    assert drawn == [
+        (100, 3, 0, 0, "B101", 2, 1, 3, 2, 2),
+        (101, 2, 0, 1, "商铺2", 0, 1, 3, 0, 2),
+        (102, 1, 1, 0, "201", 1, 0, 3, 4, 2),
+        (103, 0, 1, 2, "503", 0, 2, 3, 0, 2),
     ]
     assert payload["due"] == [2]
-    assert grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, dt.date(2020, 2, 19))["due"] == []
+    assert payload["uses"] == [{"label": "Home", "mixed": False}, {"label": "Firm", "mixed": False},
+                               {"label": "Firm and home", "mixed": True}]
+    assert [
+        u["mixed"] for u in grid_payload(BUILDING, STATUSES, USES[::-1], ENTRANCES, FLOORS, UNITS, TODAY)["uses"]
+    ] == [True, False, False]
+    assert grid_payload(BUILDING, STATUSES, USES, ENTRANCES, FLOORS, UNITS, dt.date(2020, 2, 19))["due"] == []
     assert [s["code"] for s in payload["statuses"]] == ["healthy", "quarantined", "unverified"]
     assert payload["statuses"][1]["ink"] == common.LIGHT_INK and payload["statuses"][0]["ink"] == common.DARK_INK
 
 
 def test_grid_payload_of_a_large_tower_stays_small():
     floors = [{"id": level, "entrance_id": 1, "label": str(level), "level": level} for level in range(1, 61)]
-    units = [unit(10_000 + level * 40 + p, level, 1, p, f"{level}{p + 1:02d}") for level in range(1, 61) for p in range(40)]
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES[:1], floors, units, TODAY)
+    units = [
+        unit(10_000 + level * 40 + p, level, 1, p, f"{level}{p + 1:02d}") for level in range(1, 61) for p in range(40)
+    ]
+    payload = grid_payload(BUILDING, STATUSES, USES, ENTRANCES[:1], floors, units, TODAY)
     per_cell = len(json.dumps(payload, separators=(",", ":"))) / len(units)
-    assert len(payload["cells"]) == 2_400
-    assert per_cell < 28, f"{per_cell:.1f} bytes per cell"
+    assert payload["count"] == 2_400 and [c["unit"] for c in cells_of(payload)] == [u["id"] for u in units]
+    assert per_cell <= 20, f"{per_cell:.1f} bytes per cell"
 
 
 def test_ink_reads_on_every_default_colour():
@@ -77,10 +113,16 @@ def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():
 
 
 def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
-    payload = grid_payload(BUILDING, STATUSES, ENTRANCES, FLOORS, UNITS, TODAY)
+    payload = grid_payload(BUILDING, STATUSES, USES, ENTRANCES, FLOORS, UNITS, TODAY)
     trail = [{"id": 1, "kind": "city", "name": "北京市"}, {"id": 4, "kind": "workstation", "name": "第一楼宇工作站"}]
-    parts = {"payload": payload, "legend": building.legend_items(STATUSES, {"healthy": 3, "quarantined": 1}),
-             "recent": "none yet", "due": due_list.due_list([{**UNITS[2], "entrance_name": "1单元"}], {s["code"]: s for s in STATUSES}, can_confirm=True)}
+    parts = {
+        "payload": payload,
+        "legend": building.legend_items(STATUSES, {"healthy": 3, "quarantined": 1}),
+        "recent": "none yet",
+        "due": due_list.due_list(
+            [{**UNITS[2], "entrance_name": "1单元"}], {s["code"]: s for s in STATUSES}, can_confirm=True
+        ),
+    }
     page = building.page(BUILDING, trail, parts, None, unit_panel.empty(), bulk.bulk_bar(STATUSES))
     assert by_id(page, ids.GRID_DATA).data is payload
     assert "Confirm: Healthy household" in text_of(by_id(page, ids.DUE_LIST))
@@ -98,21 +140,50 @@ def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
 
 
 def test_unit_panel_shows_every_field_and_history_newest_first():
-    row = {"id": 5, "label": "503", "entrance_name": "1单元", "floor_label": "5", "use": "mixed", "status": "quarantined",
-           "status_since": dt.datetime(2020, 2, 20, 9, 13), "occupant_name": "黄娜", "residents": 2, "staff": 0,
-           "contact_phone": "15343289213", "quarantine_start": dt.date(2020, 2, 20), "quarantine_end": dt.date(2020, 3, 5),
-           "note": "needs groceries", "verified_at": None, "verified_by": None, "verified_source": None, "version": 2}
+    row = {
+        "id": 5,
+        "label": "503",
+        "entrance_name": "1单元",
+        "floor_label": "5",
+        "use": "mixed",
+        "status": "quarantined",
+        "status_since": dt.datetime(2020, 2, 20, 9, 13),
+        "occupant_name": "黄娜",
+        "residents": 2,
+        "staff": 0,
+        "contact_phone": "15343289213",
+        "quarantine_start": dt.date(2020, 2, 20),
+        "quarantine_end": dt.date(2020, 3, 5),
+        "note": "needs groceries",
+        "verified_at": None,
+        "verified_by": None,
+        "verified_source": None,
+        "version": 2,
+    }
     history = [
-        {"changed_at": dt.datetime(2020, 2, 20, 9, 13), "actor": "刘洋", "source": "manual", "status_before": "unverified",
-         "status_after": "quarantined", "data_before": {"status": "unverified", "quarantine_end": None},
-         "data_after": {"status": "quarantined", "quarantine_end": "2020-03-05"}},
-        {"changed_at": dt.datetime(2020, 2, 3, 3, 10), "actor": "台账导入", "source": "import", "status_before": None,
-         "status_after": "unverified", "data_before": {}, "data_after": {"status": "unverified"}},
+        {
+            "changed_at": dt.datetime(2020, 2, 20, 9, 13),
+            "actor": "刘洋",
+            "source": "manual",
+            "status_before": "unverified",
+            "status_after": "quarantined",
+            "data_before": {"status": "unverified", "quarantine_end": None},
+            "data_after": {"status": "quarantined", "quarantine_end": "2020-03-05"},
+        },
+        {
+            "changed_at": dt.datetime(2020, 2, 3, 3, 10),
+            "actor": "台账导入",
+            "source": "import",
+            "status_before": None,
+            "status_after": "unverified",
+            "data_before": {},
+            "data_after": {"status": "unverified"},
+        },
     ]
-    panel = unit_panel.panel(row, {s["code"]: s for s in STATUSES}, history)
+    panel = unit_panel.panel(row, CATALOGUES, history)
     words = text_of(panel)
     for expected in ("503", "1单元", "黄娜", "15343289213", "2020-02-20 → 2020-03-05", "needs groceries", "never",
-                     "Firm and home (企住一体)", "quarantine end: — → 2020-03-05", "ledger import", "new"):
+                     CATALOGUES.uses["mixed"]["label_en"], "quarantine end: — → 2020-03-05", "ledger import", "new"):
         assert expected in words
     assert words.index("刘洋") < words.index("台账导入")
 
@@ -123,9 +194,35 @@ def test_unit_panel_placeholders():
 
 
 def test_overview_groups_buildings_by_area_and_says_when_nothing_matches():
-    buildings = [{"id": 1, "name": "A", "address": "a", "use": "commercial", "area_id": 4, "area_name": "第一楼宇工作站", "parent_name": "鲁谷街道"},
-                 {"id": 2, "name": "B", "address": "b", "use": "mixed", "area_id": 4, "area_name": "第一楼宇工作站", "parent_name": "鲁谷街道"},
-                 {"id": 3, "name": "C", "address": "c", "use": "mixed", "area_id": 9, "area_name": "第一楼宇工作站", "parent_name": "第2街道"}]
+    buildings = [
+        {
+            "id": 1,
+            "name": "A",
+            "address": "a",
+            "use": "commercial",
+            "area_id": 4,
+            "area_name": "第一楼宇工作站",
+            "parent_name": "鲁谷街道",
+        },
+        {
+            "id": 2,
+            "name": "B",
+            "address": "b",
+            "use": "mixed",
+            "area_id": 4,
+            "area_name": "第一楼宇工作站",
+            "parent_name": "鲁谷街道",
+        },
+        {
+            "id": 3,
+            "name": "C",
+            "address": "c",
+            "use": "mixed",
+            "area_id": 9,
+            "area_name": "第一楼宇工作站",
+            "parent_name": "第2街道",
+        },
+    ]
     counts = {1: {"healthy": 2}, 2: {"quarantined": 1}, 3: {}}
     groups = overview.building_groups(STATUSES, buildings, counts, limit=300)
     assert len(groups) == 2
@@ -140,15 +237,14 @@ def test_recent_changes_offer_undo_only_to_editors():
                 "status_after": "healthy", "data_before": {"status": "unverified"}, "data_after": {"status": "healthy"}}
                for unit_id, label in ((1, "101"), (2, "102"))]
     batch = {"batch_id": "b1", "changed_at": dt.datetime(2020, 3, 1, 9), "actor": "王芳", "source": "manual",
-             "comment": "door-knock round 3", "changes": changes}
-    by_code = {s["code"]: s for s in STATUSES}
-    editable = recent_changes.recent([batch], by_code, can_undo=True)
+             "comment": "door-knock round 3", "count": 2, "moves": [("unverified", "healthy")], "changes": changes}
+    editable = recent_changes.recent([batch], CATALOGUES, can_undo=True)
     assert "2 unit(s) 1单元 101, 1单元 102: Unverified → Healthy household" in text_of(editable)
     assert "door-knock round 3" in text_of(editable)
     assert by_id(editable, ids.undo_button("b1")) is not None
     try:
-        by_id(recent_changes.recent([batch], by_code, can_undo=False), ids.undo_button("b1"))
+        by_id(recent_changes.recent([batch], CATALOGUES, can_undo=False), ids.undo_button("b1"))
         raise AssertionError("a read-only user got an undo button")
     except LookupError:
         pass
-    assert "No changes yet" in text_of(recent_changes.recent([], by_code, can_undo=True))
+    assert "No changes yet" in text_of(recent_changes.recent([], CATALOGUES, can_undo=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from tests.conftest import PASSWORD, demo_app
+from tests.helpers import PASSWORD, demo_app
 
 ATTACKER, OWNER, PROXY = "203.0.113.66", "198.51.100.7", "10.0.0.1"
 WRONG = "not the password!"
@@ -58,7 +58,9 @@ def test_a_burst_from_one_address_is_cut_at_the_limit_and_the_owner_still_signs_
 
 
 def test_signing_in_costs_nobody_anything(database_url):
-    client = demo_app(database_url, LOGIN_LIMIT_ACCOUNT="2 per minute", LOGIN_LIMIT_ADDRESS="3 per minute").server.test_client()
+    client = demo_app(
+        database_url, LOGIN_LIMIT_ACCOUNT="2 per minute", LOGIN_LIMIT_ADDRESS="3 per minute"
+    ).server.test_client()
     assert answers(client, "staff", PASSWORD, OWNER, 4) == [302] * 4
     assert answers(client, "staff", WRONG, OWNER, 3) == [401, 401, 429]
     assert attempt(client, "leader", PASSWORD, OWNER).status_code == 429
@@ -72,7 +74,9 @@ def test_a_refusal_is_the_sign_in_page_saying_when_to_try_again(database_url):
     wait = int(refused.headers["Retry-After"])
     assert refused.status_code == 429 and refused.mimetype == "text/html" and 0 < wait <= 15 * 60
     message = re.search(r'<div id="sign-in-message"[^>]*>', page)[0]
-    assert 'data-reason="too-many"' in message and f'data-retry-after="{wait}"' in message and "alert-warning" in message
+    assert (
+        'data-reason="too-many"' in message and f'data-retry-after="{wait}"' in message and "alert-warning" in message
+    )
     assert '<link rel="stylesheet" href="/assets/bootstrap.min.css">' in page
     assert re.search(r'<input[^>]*id="username"[^>]*value="staff"', page) and 'id="password"' in page
     wrong = attempt(client, "leader", WRONG, OWNER).get_data(as_text=True)
@@ -88,7 +92,9 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(database_url):
 
 def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(database_url):
     client = demo_app(database_url, LOGIN_LIMIT_ACCOUNT="2 per 15 minutes").server.test_client()
-    codes = [attempt(client, "staff", WRONG, ATTACKER, **{"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(3)]
+    codes = [
+        attempt(client, "staff", WRONG, ATTACKER, **{"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(3)
+    ]
     assert codes == [401, 401, 429]
 
 

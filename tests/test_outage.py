@@ -10,8 +10,7 @@ import callbacks.editing
 from dashboard import ids
 from dashboard.outage import NOT_A_CALLBACK, UNREACHABLE
 from scripts.dash_client import edit_request, post_json
-from tests.conftest import demo_app, sign_in, throwaway_cluster
-from tests.test_editing import a_home, part, queries_unit, save
+from tests.helpers import CELL, a_home, demo_app, open_building, part, queries_unit, save, sign_in, throwaway_cluster
 
 
 @pytest.fixture
@@ -59,17 +58,26 @@ def test_a_committed_save_is_reported_saved_when_the_redraw_fails(app, client_as
     assert queries_unit(app, unit["id"])["note"] == "kept"
 
 
-@pytest.mark.parametrize("body", [[], {}, [1, 2], "text", 7, {"output": "x"}, {"output": "x", "outputs": {}, "inputs": "a"},
-                                  {"output": ["x"], "outputs": {}, "inputs": []}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {},
+        [1, 2],
+        "text",
+        7,
+        {"output": "x"},
+        {"output": "x", "outputs": {}, "inputs": "a"},
+        {"output": ["x"], "outputs": {}, "inputs": []},
+    ],
+)
 def test_a_body_that_is_no_callback_request_is_refused_with_400(client, body):
     response = post_json(client, body)
     assert response.status_code == 400 and response.get_json() == {"error": NOT_A_CALLBACK}
 
 
 def test_the_browser_shows_the_outage_where_the_user_looks(browser, sqlite_app, monkeypatch):
-    from tests.test_browser import CELL, open_building
-
-    def unreachable(*_args):
+    def unreachable(*_args, **_kwargs):
         raise OperationalError("UPDATE units", {}, ConnectionError("server closed the connection"))
 
     open_building(browser, sqlite_app, 1, username="staff")

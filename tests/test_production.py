@@ -1,4 +1,6 @@
-"""What several workers need: migrations that tolerate simultaneous starts, a health endpoint, a JSON API (both backends)."""
+"""What several workers need: migrations that tolerate simultaneous starts, a health endpoint, a JSON API (both
+backends)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,10 +9,10 @@ import sys
 import pytest
 from sqlalchemy import func, select, text
 
-from dashboard.extensions import attach_engine, engine
+from dashboard.extensions import ENGINE_KEY, engine
 from data.db import make_engine
 from data.models import Area, Building, Unit
-from tests.conftest import BACKENDS
+from tests.helpers import BACKENDS
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -31,7 +33,7 @@ def test_workers_starting_together_migrate_once(backend, request, tmp_path):
 def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous, client):
     answer = client.get("/health")
     assert answer.status_code == 200 and answer.get_json()["migration"].startswith("0")
-    attach_engine(app.server, make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    app.server.extensions[ENGINE_KEY] = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     down = anonymous.get("/health")
     assert down.status_code == 503 and down.get_json() == {"status": "unavailable"}
 
@@ -40,8 +42,13 @@ def test_health_names_the_schema_and_says_503_without_a_database(app, anonymous,
 def test_api_area_counts_match_a_count_of_the_units_of_the_whole_subtree(app, client, area_id):
     with app.server.app_context(), engine().connect() as conn:
         path = conn.execute(select(Area.path).where(Area.id == area_id)).scalar_one()
-        rows = conn.execute(select(Unit.status, func.count(), func.sum(Unit.residents), func.sum(Unit.staff)).join(Building)
-                            .join(Area).where(Area.path.startswith(path)).group_by(Unit.status)).all()
+        rows = conn.execute(
+            select(Unit.status, func.count(), func.sum(Unit.residents), func.sum(Unit.staff))
+            .join(Building)
+            .join(Area)
+            .where(Area.path.startswith(path))
+            .group_by(Unit.status)
+        ).all()
     answer = client.get(f"/api/areas/{area_id}/counts").get_json()
     assert answer["by_status"] == {status: units for status, units, _, _ in rows}
     assert answer["residents_by_status"] == {status: residents for status, _, residents, _ in rows}

@@ -8,7 +8,7 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from dashboard import create_app, ids
 from dashboard.extensions import engine
@@ -16,9 +16,9 @@ from data import queries
 from data.accounts import SYSTEM
 from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
-from data.models import Building, PersonalDataView, Unit, UserSession
-from tests.conftest import PASSWORD, TEST_SECRET, demo_app, sign_in
+from data.models import Building, PersonalDataView, Unit, UnitChange, UserSession
 from scripts.dash_client import callback_request, open_page, post_callback, post_json, text_of
+from tests.helpers import PASSWORD, TEST_SECRET, demo_app, press, save, sign_in, undo
 
 PHONE = re.compile(r"1[3-9]\d{9}")
 OUTSIDE_STAFF_AREA = 12  # a building of the second workstation; "staff" covers only the first (area 4)
@@ -66,15 +66,142 @@ def test_staff_get_nothing_of_another_workstations_building_from_any_callback(ap
               (ids.OVERVIEW_SEARCH, "value"): name}
     server_callbacks = {k: e for k, e in app.callback_map.items() if "callback" in e}
     for key, entry in server_callbacks.items():
-        for own_building in (OUTSIDE_STAFF_AREA, 1):
-            body = callback_request(key, entry, lambda i, p: own_building if (i, p) == (ids.BUILDING_ID, "data") else values.get((i, p)))
+        for building in (OUTSIDE_STAFF_AREA, 1):
+            body = callback_request(
+                key, entry, lambda i, p, b=building: b if (i, p) == (ids.BUILDING_ID, "data") else values.get((i, p))
+            )
             text = post_json(staff, body).get_data(as_text=True)
-            assert name not in text, key
-            secrets_of_b = [v for u in units for v in (u["occupant_name"], u["contact_phone"]) if v]
-            assert [v for v in secrets_of_b if v in text] == [], key
-            assert not re.search(r'"data-unit":\s*(%s)\b' % "|".join(str(u["id"]) for u in units), text), key
-            assert not re.search(r'"building":\s*%d\b' % OUTSIDE_STAFF_AREA, text), key
+            assert leaks_of_a_building(text, name, units, OUTSIDE_STAFF_AREA) == [], key
     assert len(server_callbacks) >= 3
+
+
+READ_ONLY_CALLBACKS = {"filter_buildings", "show_unit", "refresh"}
+WRITTEN_NOTE = "written by the request"
+ENDED_QUARANTINE = {"status": "quarantined", "quarantine_start": "2020-02-01"}
+
+
+def callback_names(app) -> set[str]:
+    """The names of the app's own server-side callback functions (Dash's page router is not the app's)."""
+    functions = [
+        getattr(e["callback"], "__wrapped__", e["callback"]) for e in app.callback_map.values() if "callback" in e
+    ]
+    return {f.__name__ for f in functions if f.__module__.startswith("callbacks.")}
+
+
+def a_foreign_building(app) -> int:
+    """A building outside the staff user's workstation with enough healthy homes for one request of each kind."""
+    with database(app).connect() as conn:
+        return (
+            conn.execute(
+                select(Unit.building_id)
+                .join(Building, Building.id == Unit.building_id)
+                .where(Building.area_id != 4, Unit.use == "home", Unit.status == "healthy")
+                .group_by(Unit.building_id)
+                .having(func.count() >= 5)
+                .order_by(Unit.building_id)
+            )
+            .scalars()
+            .first()
+        )
+
+
+def post_bulk(app, client, picks: list, building: int) -> str:
+    """POST the bulk bar's Apply setting "unverified" on [unit id, version seen] pairs; returns the answer's text."""
+    key, entry = next((k, e) for k, e in app.callback_map.items() if e["inputs"][0]["id"] == ids.BULK_APPLY)
+    values = {ids.BULK_APPLY: 1, ids.SELECTION: picks, ids.BUILDING_ID: building, ids.BULK_STATUS: "unverified"}
+    return post_json(client, callback_request(key, entry, lambda i, p: values.get(i))).get_data(as_text=True)
+
+
+def answer_text(answer: tuple) -> str:
+    """The text of a (status code, JSON or None) answer."""
+    return json.dumps(answer[1], ensure_ascii=False)
+
+
+def write_requests(app, building_id: int) -> dict[str, tuple]:
+    """For each write callback, a request on healthy homes of a building that acts when its sender may edit there, as
+    (send(client, building id) -> answer text, acted(connection) -> bool); undo and confirm get a batch and an ended
+    quarantine made for them."""
+    with writing(database(app)) as conn:
+        homes = (
+            conn.execute(
+                select(Unit.id)
+                .where(Unit.building_id == building_id, Unit.use == "home", Unit.status == "healthy")
+                .order_by(Unit.id)
+                .limit(5)
+            )
+            .scalars()
+            .all()
+        )
+        original_note = queries.unit(conn, homes[3])["note"]
+        batch = ChangeContext(actor=SYSTEM)
+        apply_edits(conn, [UnitEdit(homes[3], {"note": "to be undone"})], batch)
+        apply_edits(conn, [UnitEdit(homes[4], ENDED_QUARANTINE)], ChangeContext(actor=SYSTEM))
+        unit, picks = queries.unit(conn, homes[0]), [[u, queries.unit(conn, u)["version"]] for u in homes[1:3]]
+        due = queries.unit(conn, homes[4])
+    return {
+        "save_unit": (
+            lambda client, b: answer_text(save(app, client, unit, building=b, note=WRITTEN_NOTE)),
+            lambda conn: queries.unit(conn, unit["id"])["note"] == WRITTEN_NOTE,
+        ),
+        "apply_bulk": (
+            lambda client, b: post_bulk(app, client, picks, b),
+            lambda conn: {queries.unit(conn, u)["status"] for u, _ in picks} == {"unverified"},
+        ),
+        "undo": (
+            lambda client, b: answer_text(undo(app, client, batch.batch_id, b)),
+            lambda conn: queries.unit(conn, homes[3])["note"] == original_note != "to be undone",
+        ),
+        "confirm_due": (
+            lambda client, b: answer_text(press(app, client, ids.confirm_button(due["id"], due["version"]), b)),
+            lambda conn: queries.unit(conn, due["id"])["status"] == "healthy",
+        ),
+    }
+
+
+def everything(app) -> dict:
+    """What a write could change: every field of every unit and the size of the history."""
+    with database(app).connect() as conn:
+        return {"units": [dict(row._mapping) for row in conn.execute(select(Unit.__table__).order_by(Unit.id))],
+                "changes": conn.execute(select(func.count()).select_from(UnitChange)).scalar_one()}
+
+
+def acted(app, check) -> bool:
+    """Whether a request's effect is in the database."""
+    with database(app).connect() as conn:
+        return check(conn)
+
+
+def test_every_write_callback_acts_where_its_sender_may_edit_and_changes_nothing_elsewhere(app, client_as):
+    staff, leader, admin, outside = client_as("staff"), client_as("leader"), client_as("admin"), a_foreign_building(app)
+    own, foreign = write_requests(app, 1), write_requests(app, outside)
+    assert callback_names(app) == READ_ONLY_CALLBACKS | set(own), "a new callback: say whether it writes"
+    with database(app).connect() as conn:
+        name = queries.building(conn, outside)["name"]
+    for callback, (send, effect) in foreign.items():
+        before = everything(app)
+        for building in (outside, 1):
+            assert leaks_of_a_building(send(staff, building), name, units_of(app, outside), outside) == [], callback
+        send(leader, outside)
+        assert everything(app) == before, f"{callback}: a refused request changed the database"
+        send_own, effect_own = own[callback]
+        send_own(leader, 1)
+        assert everything(app) == before, f"{callback}: a leader (who may see but not edit) changed the database"
+        send_own(staff, 1)
+        assert acted(app, effect_own), f"{callback}: the request on staff's own building did not act"
+        assert not acted(app, effect)
+        send(admin, outside)
+        assert acted(app, effect), f"{callback}: the request refused to staff does not act even for an administrator"
+
+
+def leaks_of_a_building(text: str, name: str, units: list[dict], building_id: int) -> list[str]:
+    """What of a building an answer shows: its name, occupants' names and phones, its units' ids and its id."""
+    secrets = [v for u in units for v in (u["occupant_name"], u["contact_phone"]) if v]
+    found = [v for v in [name, *secrets] if v in text]
+    if re.search(r'"data-unit":\s*(%s)\b' % "|".join(str(u["id"]) for u in units), text):
+        found.append("a unit id")
+    if re.search(r'"building":\s*%d\b' % building_id, text):
+        found.append("the building id")
+    return found
 
 
 def test_staff_see_only_their_areas(client_as):
@@ -98,13 +225,25 @@ def test_a_leader_sees_no_phone_number_and_no_name_anywhere(app, client_as):
         units = units_of(app, building_id)
         responses.append(json.dumps(open_page(leader, f"/building/{building_id}", f"?unit={units[0]['id']}")))
         for unit in units[:: 1 if building_id <= 3 else 10]:
-            responses.append(post_callback(leader, [(ids.UNIT_PANEL, "children")], [(ids.SELECTED_UNIT, "data", unit["id"])],
-                                           [(ids.BUILDING_ID, "data", building_id)]).get_data(as_text=True))
-    responses.append(post_callback(leader, [(ids.OVERVIEW_LIST, "children")], [(ids.OVERVIEW_SEARCH, "value", "鲁谷")]).get_data(as_text=True))
+            responses.append(
+                post_callback(
+                    leader,
+                    [(ids.UNIT_PANEL, "children")],
+                    [(ids.SELECTED_UNIT, "data", unit["id"])],
+                    [(ids.BUILDING_ID, "data", building_id)],
+                ).get_data(as_text=True)
+            )
+    responses.append(
+        post_callback(leader, [(ids.OVERVIEW_LIST, "children")], [(ids.OVERVIEW_SEARCH, "value", "鲁谷")]).get_data(
+            as_text=True
+        )
+    )
+    tick = {ids.REFRESH: 1, ids.BUILDING_ID: 1, ids.REVISION_SEEN: -1}
     for key, entry in app.callback_map.items():
         if entry["inputs"][0]["id"] == ids.REFRESH:
-            values = {ids.REFRESH: 1, ids.BUILDING_ID: 1, ids.REVISION_SEEN: -1}
-            responses.append(post_json(leader, callback_request(key, entry, lambda i, p: values.get(i))).get_data(as_text=True))
+            responses.append(
+                post_json(leader, callback_request(key, entry, lambda i, p: tick.get(i))).get_data(as_text=True)
+            )
     seen = "\n".join(responses)
     assert "测试张三丰" not in seen and "测试李四光" not in seen and "87654321" not in seen and "010****4321" in seen
     with database(app).connect() as conn:
@@ -185,8 +324,13 @@ def test_the_refresh_timer_does_not_keep_a_session_alive(app, client_as):
     with database(app).begin() as conn:
         last_seen = conn.execute(select(UserSession.last_seen_at)).scalar_one() - dt.timedelta(minutes=20)
         conn.execute(update(UserSession).values(last_seen_at=last_seen))
-    tick = {"output": "x", "outputs": {"id": "x", "property": "y"}, "inputs": [{"id": ids.REFRESH, "property": "n_intervals", "value": 9}],
-            "state": [], "changedPropIds": [f"{ids.REFRESH}.n_intervals"]}
+    tick = {
+        "output": "x",
+        "outputs": {"id": "x", "property": "y"},
+        "inputs": [{"id": ids.REFRESH, "property": "n_intervals", "value": 9}],
+        "state": [],
+        "changedPropIds": [f"{ids.REFRESH}.n_intervals"],
+    }
     post_json(staff, tick)
     with database(app).connect() as conn:
         assert conn.execute(select(UserSession.last_seen_at)).scalar_one() == last_seen

@@ -1,4 +1,6 @@
-"""Selecting units on the grid: Escape from anywhere, only for editors, and the bulk bar's dates only when they apply."""
+"""Selecting units on the grid: Escape from anywhere, only for editors, and the bulk bar's dates only when they
+apply."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +13,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from dashboard import ids
 from data import queries
 from layouts.bulk import bulk_bar
-from tests.test_browser import CELL, app_engine, bulk_bar_hidden, open_building
+from tests.helpers import CELL, bulk_bar_hidden, open_building
+from tests.helpers import database as app_engine
 
 PICKED = f"{CELL}.picked"
 STATUSES = [{"code": "healthy", "text_code": "H", "label_en": "Healthy", "label_zh": "健康", "requires_dates": False},
@@ -87,7 +90,10 @@ def dated_and_undated(app) -> tuple[str, str]:
     """A status of the catalogue that carries quarantine dates and one that does not."""
     with app_engine(app).connect() as conn:
         statuses = queries.statuses(conn)
-    return (next(s["code"] for s in statuses if s["requires_dates"]), next(s["code"] for s in statuses if not s["requires_dates"]))
+    return (
+        next(s["code"] for s in statuses if s["requires_dates"]),
+        next(s["code"] for s in statuses if not s["requires_dates"]),
+    )
 
 
 def test_the_bulk_bar_asks_for_dates_only_for_a_dated_status(browser, sqlite_app):
@@ -98,7 +104,9 @@ def test_the_bulk_bar_asks_for_dates_only_for_a_dated_status(browser, sqlite_app
     assert not start.is_displayed()
     status = Select(browser.find_element(f"#{ids.BULK_STATUS}"))
     status.select_by_value(dated)
-    WebDriverWait(browser.driver, 5).until(lambda d: start.is_displayed() and d.find_element(By.ID, ids.BULK_END).is_displayed())
+    WebDriverWait(browser.driver, 5).until(
+        lambda d: start.is_displayed() and d.find_element(By.ID, ids.BULK_END).is_displayed()
+    )
     status.select_by_value(undated)
     WebDriverWait(browser.driver, 5).until(lambda d: not start.is_displayed())
     assert browser.get_logs() == []

@@ -13,9 +13,9 @@ from data import queries, summary
 from data.accounts import SYSTEM, Account
 from data.changes import ChangeContext, StaleEdit, UnitEdit, apply_edits, undo_batch
 from data.db import upgrade, writing
-from data.models import UnitUse, Unit
+from data.models import Unit, UnitUse
 from data.validation import InvalidEdit
-from tests.conftest import DEMO_TODAY, old_database
+from tests.helpers import DEMO_TODAY, old_database
 
 STAFF = Account(7, "wang", "staff", ("/1/2/3/4/",))
 COLLEAGUE = Account(9, "zhao", "staff", ("/1/2/3/4/",))
@@ -29,7 +29,9 @@ def first_unit(conn, **conditions) -> dict:
     return queries.unit(conn, conn.execute(query).scalar_one())
 
 
-def edit(engine, unit_id: int, values: dict, version: int | None = None, actor: Account = STAFF, whole_form=False, **ctx):
+def edit(
+    engine, unit_id: int, values: dict, version: int | None = None, actor: Account = STAFF, whole_form=False, **ctx
+):
     """One edit in its own transaction; returns the changed unit ids."""
     with writing(engine) as conn:
         return apply_edits(conn, [UnitEdit(unit_id, values, version, whole_form)], ChangeContext(actor=actor, **ctx))
@@ -70,8 +72,15 @@ def test_head_counts_are_checked_against_the_uses_plausible_range(demo_engine):
     assert unit_now(demo_engine, home["id"])["residents"] == 25
 
 
-@pytest.mark.parametrize("phone, stored", [("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"),
-                                           ("010-6888 1234", "01068881234"), ("(0755) 2345-6789 转 12", "075523456789转12")])
+@pytest.mark.parametrize(
+    "phone, stored",
+    [
+        ("138 0013 8000", "13800138000"),
+        ("+86 138-0013-8000", "13800138000"),
+        ("010-6888 1234", "01068881234"),
+        ("(0755) 2345-6789 转 12", "075523456789转12"),
+    ],
+)
 def test_phone_numbers_are_normalised(demo_engine, phone, stored):
     with demo_engine.connect() as conn:
         home = first_unit(conn, use="home", status="healthy")
@@ -109,13 +118,29 @@ def test_a_quarantine_cannot_start_after_today(demo_engine):
 def test_a_value_for_a_field_the_status_does_not_use_is_refused_not_dropped(demo_engine):
     with demo_engine.connect() as conn:
         home = first_unit(conn, use="home", status="healthy")
-    assert "only for Home quarantine" in refused(demo_engine, home["id"], {"quarantine_start": "2020-03-01"})["quarantine_start"]
-    assert "only for" in refused(demo_engine, home["id"], {"status": "unverified", "quarantine_end": "2020-03-01"})["quarantine_end"]
+    assert (
+        "only for Home quarantine"
+        in refused(demo_engine, home["id"], {"quarantine_start": "2020-03-01"})["quarantine_start"]
+    )
+    assert (
+        "only for"
+        in refused(demo_engine, home["id"], {"status": "unverified", "quarantine_end": "2020-03-01"})["quarantine_end"]
+    )
 
 
-@pytest.mark.parametrize("values", [{"quarantine_start": "2020-03-01' --"}, {"status": ["healthy"]}, {"status": {"a": 1}},
-                                    {"note": "bad\x00byte"}, {"use": ["home"]}, {"residents": True}, {"occupant_name": [1]},
-                                    {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "9999-12-25"}])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"quarantine_start": "2020-03-01' --"},
+        {"status": ["healthy"]},
+        {"status": {"a": 1}},
+        {"note": "bad\x00byte"},
+        {"use": ["home"]},
+        {"residents": True},
+        {"occupant_name": [1]},
+        {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "9999-12-25"},
+    ],
+)
 def test_forged_values_are_refused_with_a_message(demo_engine, values):
     with demo_engine.connect() as conn:
         home = first_unit(conn, use="home", status="healthy")
@@ -148,7 +173,9 @@ def test_a_field_both_changed_is_refused_naming_original_theirs_and_yours(demo_e
     with pytest.raises(StaleEdit) as stale:
         edit(demo_engine, home["id"], {**form_of(home), "note": "yours", "staff": 0, "contact_phone": "13900001111"},
              home["version"], whole_form=True)
-    assert stale.value.conflicts == {home["id"]: {"note": {"original": home["note"], "theirs": "theirs", "yours": "yours"}}}
+    assert stale.value.conflicts == {
+        home["id"]: {"note": {"original": home["note"], "theirs": "theirs", "yours": "yours"}}
+    }
     assert stale.value.yours[home["id"]] == {"note": "yours", "contact_phone": "13900001111"}
     assert [c["actor"] for c in stale.value.later] == ["zhao"]
     assert unit_now(demo_engine, home["id"])["note"] == "theirs"
@@ -185,7 +212,12 @@ def test_saves_imports_and_confirmations_record_who_verified_when_and_how(demo_e
     at = dt.datetime(2020, 3, 2, 9, 30)
     edit(demo_engine, home["id"], {}, home["version"], at=at)
     after = unit_now(demo_engine, home["id"])
-    assert (after["verified_at"], after["verified_by"], after["verified_source"], after["version"]) == (at, "wang", "manual", home["version"])
+    assert (after["verified_at"], after["verified_by"], after["verified_source"], after["version"]) == (
+        at,
+        "wang",
+        "manual",
+        home["version"],
+    )
     context = ChangeContext(actor=SYSTEM, source="import", at=at + dt.timedelta(hours=1))
     with writing(demo_engine) as conn:
         apply_edits(conn, [UnitEdit(home["id"], {"note": "from the ledger"})], context)
@@ -193,13 +225,19 @@ def test_saves_imports_and_confirmations_record_who_verified_when_and_how(demo_e
     with writing(demo_engine) as conn:
         undo_batch(conn, context.batch_id, ChangeContext(actor=STAFF, at=at + dt.timedelta(hours=2)))
     after = unit_now(demo_engine, home["id"])
-    assert (after["verified_at"], after["verified_by"], after["note"]) == (at + dt.timedelta(hours=1), "system", home["note"])
+    assert (after["verified_at"], after["verified_by"], after["note"]) == (
+        at + dt.timedelta(hours=1),
+        "system",
+        home["note"],
+    )
 
 
 def test_residents_and_staff_are_counted_apart_and_only_residents_in_quarantine_figures(demo_engine):
     with demo_engine.connect() as conn:
         mixed = first_unit(conn, use="mixed", status="healthy")
-    edit(demo_engine, mixed["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY, "residents": 2, "staff": 40})
+    edit(
+        demo_engine, mixed["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY, "residents": 2, "staff": 40}
+    )
     with demo_engine.connect() as conn:
         rows = conn.execute(text("SELECT units.status, units.residents, units.staff FROM units")).all()
         rollup = queries.area_rollups(conn, [1])[1]
@@ -209,15 +247,23 @@ def test_residents_and_staff_are_counted_apart_and_only_residents_in_quarantine_
 
 
 def test_the_migration_carries_head_counts_over_by_use(tmp_path):
-    engine = old_database(tmp_path / "old.db", "0004", [
-        {"id": n, "use": use, "heads": heads, "status": status}
-        for n, (use, heads, status) in enumerate([("home", 3, "quarantined"), ("firm", 40, "reopened"), ("mixed", 25, "quarantined")])])
+    engine = old_database(
+        tmp_path / "old.db",
+        "0004",
+        [
+            {"id": n, "use": use, "heads": heads, "status": status}
+            for n, (use, heads, status) in enumerate(
+                [("home", 3, "quarantined"), ("firm", 40, "reopened"), ("mixed", 25, "quarantined")]
+            )
+        ],
+    )
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT use, residents, staff FROM units ORDER BY id")).all() == [
             ("home", 3, 0), ("firm", 0, 40), ("mixed", 0, 25)]
-        assert dict(conn.execute(text("SELECT use, residents FROM area_counts WHERE status = 'quarantined'")).all()) == {
-            "home": 3, "mixed": 0}
+        assert dict(
+            conn.execute(text("SELECT use, residents FROM area_counts WHERE status = 'quarantined'")).all()
+        ) == {"home": 3, "mixed": 0}
         assert conn.execute(text("SELECT unoccupied FROM statuses WHERE code = 'vacant'")).scalar_one()
     engine.dispose()
 
@@ -265,6 +311,10 @@ def test_two_editors_never_lose_an_acknowledged_field(small_demos, backend, scri
         except StaleEdit as stale:
             now = unit_now(engine, unit_id)
             assert set(stale.conflicts[unit_id]) <= set(editor.changes())
-            editor.version, editor.base, editor.form = now["version"], form_of(now), {**form_of(now), **editor.changes()}
+            editor.version, editor.base, editor.form = (
+                now["version"],
+                form_of(now),
+                {**form_of(now), **editor.changes()},
+            )
         assert {k: v for k, v in form_of(unit_now(engine, unit_id)).items() if k in FIELD_VALUES} == {
             k: v for k, v in last_write.items() if k in FIELD_VALUES}

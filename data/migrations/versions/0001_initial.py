@@ -1,10 +1,10 @@
-"""Initial schema and the default status catalogue (../shared/PRODUCT.md)
+"""Initial schema and the default status catalogue (the 2020 campaign's colours, as README describes them)
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -67,13 +67,16 @@ def upgrade() -> None:
     with op.batch_alter_table('buildings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_buildings_area_id'), ['area_id'], unique=False)
 
-    op.create_table('building_status_counts',
-    sa.Column('building_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_building_status_counts_building_id_buildings')),
-    sa.ForeignKeyConstraint(['status'], ['statuses.code'], name=op.f('fk_building_status_counts_status_statuses')),
-    sa.PrimaryKeyConstraint('building_id', 'status', name=op.f('pk_building_status_counts'))
+    op.create_table(
+        "building_status_counts",
+        sa.Column("building_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["building_id"], ["buildings.id"], name=op.f("fk_building_status_counts_building_id_buildings")
+        ),
+        sa.ForeignKeyConstraint(["status"], ["statuses.code"], name=op.f("fk_building_status_counts_status_statuses")),
+        sa.PrimaryKeyConstraint("building_id", "status", name=op.f("pk_building_status_counts")),
     )
     op.create_table('entrances',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -142,7 +145,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_changes_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_unit_changes_building_id_changed_at'), ['building_id', 'changed_at'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_unit_changes_building_id_changed_at"), ["building_id", "changed_at"], unique=False
+        )
         batch_op.create_index(batch_op.f('ix_unit_changes_unit_id_changed_at'), ['unit_id', 'changed_at'], unique=False)
 
     op.bulk_insert(statuses, DEFAULT_STATUSES)

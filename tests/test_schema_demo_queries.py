@@ -10,12 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
 from data import queries
-from data.db import make_engine, upgrade
 from data.accounts import SYSTEM, Account
 from data.changes import ChangeContext, StaleEdit, UnitEdit, UnknownUnit, apply_edits, recount
+from data.db import make_engine, upgrade
 from data.demo import clear, create_demo, has_data
-from data.models import Area, Base, Building, BuildingStatusCount, Floor, Status, Unit, UnitChange
-from tests.conftest import DEMO_TODAY
+from data.models import Area, AreaCount, Base, Building, BuildingStatusCount, Floor, Status, Unit, UnitChange
+from tests.helpers import DEMO_TODAY
+from tests.references import rollups_match
 
 DEFAULT_CODES = ["healthy", "quarantined", "not_reopened", "reopened", "vacant", "unverified"]
 
@@ -150,17 +151,28 @@ def test_status_change_writes_history_counts_version_and_revision(demo_engine):
         revision = conn.execute(select(Building.revision).where(Building.id == unit["building_id"])).scalar_one()
         edit = UnitEdit(unit["id"], {"status": "quarantined", "quarantine_start": dt.date(2020, 3, 1),
                                      "quarantine_end": dt.date(2020, 3, 15)}, seen_version=unit["version"])
-        changed = apply_edits(conn, [edit], ChangeContext(actor=Account(9, "王芳", "staff", ("/1/",)), batch_id="b-1", request_id="r-1"))
+        changed = apply_edits(
+            conn, [edit], ChangeContext(actor=Account(9, "王芳", "staff", ("/1/",)), batch_id="b-1", request_id="r-1")
+        )
     with demo_engine.connect() as conn:
         after = queries.unit(conn, unit["id"])
         history = queries.unit_history(conn, unit["id"])
         assert maintained_counts(conn) == recounted(conn)
         new_revision = conn.execute(select(Building.revision).where(Building.id == unit["building_id"])).scalar_one()
     assert changed == [unit["id"]]
-    assert (after["status"], after["version"], after["quarantine_end"]) == ("quarantined", unit["version"] + 1, dt.date(2020, 3, 15))
+    assert (after["status"], after["version"], after["quarantine_end"]) == (
+        "quarantined",
+        unit["version"] + 1,
+        dt.date(2020, 3, 15),
+    )
     assert new_revision == revision + 1
     newest = history[0]
-    assert (newest["actor"], newest["source"], newest["batch_id"], newest["request_id"]) == ("王芳", "manual", "b-1", "r-1")
+    assert (newest["actor"], newest["source"], newest["batch_id"], newest["request_id"]) == (
+        "王芳",
+        "manual",
+        "b-1",
+        "r-1",
+    )
     assert (newest["status_before"], newest["status_after"]) == ("healthy", "quarantined")
     assert newest["data_before"] == {"status": "healthy", "quarantine_start": None, "quarantine_end": None}
     assert newest["data_after"]["quarantine_end"] == "2020-03-15"
@@ -192,7 +204,11 @@ def test_bad_edits_are_refused(demo_engine):
         with pytest.raises(ValueError, match="source"):
             apply_edits(conn, [UnitEdit(1, {"note": "x"})], ChangeContext(actor=SYSTEM, source="magic"))
         with pytest.raises(ValueError, match="once"):
-            apply_edits(conn, [UnitEdit(1, {"status": "vacant"}), UnitEdit(1, {"status": "healthy"})], ChangeContext(actor=SYSTEM))
+            apply_edits(
+                conn,
+                [UnitEdit(1, {"status": "vacant"}), UnitEdit(1, {"status": "healthy"})],
+                ChangeContext(actor=SYSTEM),
+            )
 
 
 def test_unchanged_values_write_nothing(demo_engine):
@@ -205,8 +221,10 @@ def test_unchanged_values_write_nothing(demo_engine):
 def test_recount_rebuilds_counts(demo_engine):
     with demo_engine.begin() as conn:
         conn.execute(BuildingStatusCount.__table__.update().values(count=0))
+        conn.execute(AreaCount.__table__.update().values(units=0))
         recount(conn)
         assert maintained_counts(conn) == recounted(conn)
+        assert rollups_match(conn)
 
 
 def test_area_counts_cover_the_subtree(demo_engine):

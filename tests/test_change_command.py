@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,22 +18,39 @@ from data.changes import (
     UndoRefused,
     UnitEdit,
     apply_edits,
-    area_totals,
-    daily_totals,
     undo_batch,
 )
 from data.db import make_engine, upgrade, writing
 from data.demo import create_demo
-from data.models import AreaCount, AreaDailyDelta, BuildingStatusCount, Unit, UnitChange
+from data.models import Unit, UnitChange
 from data.validation import Catalogues, InvalidEdit, clean
-from tests.conftest import DEMO_TODAY, old_database
+from tests.helpers import DEMO_TODAY, old_database
+from tests.references import rollups_match
 
 STAFF_WS1 = Account(7, "wang", "staff", ("/1/2/3/4/",))
 LEADER = Account(8, "li", "leader", ("/1/2/3/",))
 CATALOGUE = {
-    "healthy": {"code": "healthy", "label_en": "Healthy household", "applies_to": ["home", "mixed"], "requires_dates": False, "default_days": None},
-    "quarantined": {"code": "quarantined", "label_en": "Home quarantine", "applies_to": ["home", "mixed"], "requires_dates": True, "default_days": 14},
-    "reopened": {"code": "reopened", "label_en": "Reopened", "applies_to": ["firm", "mixed"], "requires_dates": False, "default_days": None},
+    "healthy": {
+        "code": "healthy",
+        "label_en": "Healthy household",
+        "applies_to": ["home", "mixed"],
+        "requires_dates": False,
+        "default_days": None,
+    },
+    "quarantined": {
+        "code": "quarantined",
+        "label_en": "Home quarantine",
+        "applies_to": ["home", "mixed"],
+        "requires_dates": True,
+        "default_days": 14,
+    },
+    "reopened": {
+        "code": "reopened",
+        "label_en": "Reopened",
+        "applies_to": ["firm", "mixed"],
+        "requires_dates": False,
+        "default_days": None,
+    },
 }
 USES = {
     "home": {"code": "home", "label_en": "Home", "max_residents": 20, "max_staff": 0},
@@ -68,10 +84,21 @@ def test_quarantine_needs_a_start_and_defaults_its_end():
     assert "required" in cleaned(HOME, {"status": "quarantined"})[1]["quarantine_start"]
     values, errors = cleaned(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01"})
     assert errors == {} and values["quarantine_end"] == dt.date(2020, 3, 15)
-    _, errors = cleaned(HOME, {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "2020-02-01"})
+    _, errors = cleaned(
+        HOME, {"status": "quarantined", "quarantine_start": "2020-03-01", "quarantine_end": "2020-02-01"}
+    )
     assert errors == {"quarantine_end": "ends before it starts"}
-    quarantined = {**HOME, "status": "quarantined", "quarantine_start": dt.date(2020, 3, 1), "quarantine_end": dt.date(2020, 3, 15)}
-    assert cleaned(quarantined, {"status": "healthy"})[0] == {"status": "healthy", "quarantine_start": None, "quarantine_end": None}
+    quarantined = {
+        **HOME,
+        "status": "quarantined",
+        "quarantine_start": dt.date(2020, 3, 1),
+        "quarantine_end": dt.date(2020, 3, 15),
+    }
+    assert cleaned(quarantined, {"status": "healthy"})[0] == {
+        "status": "healthy",
+        "quarantine_start": None,
+        "quarantine_end": None,
+    }
 
 
 def unit_where(conn, **conditions) -> dict:
@@ -80,20 +107,6 @@ def unit_where(conn, **conditions) -> dict:
     for name, value in conditions.items():
         query = query.where(getattr(Unit, name) == value)
     return dict(conn.execute(query).one()._mapping)
-
-
-def counts_match(conn) -> bool:
-    """Maintained per-building counts and area rollups equal a recount of the units."""
-    kept = Counter({(b, s): c for b, s, c in conn.execute(select(
-        BuildingStatusCount.building_id, BuildingStatusCount.status, BuildingStatusCount.count)) if c})
-    real = Counter({(b, s): c for b, s, c in conn.execute(
-        select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status))})
-    rollups = {(a, s, u): (n, r, f) for a, s, u, n, r, f in conn.execute(
-        select(AreaCount.area_id, AreaCount.status, AreaCount.use, AreaCount.units, AreaCount.residents, AreaCount.staff))
-        if n or r or f}
-    daily = {(a, d, s): n for a, d, s, n in conn.execute(
-        select(AreaDailyDelta.area_id, AreaDailyDelta.day, AreaDailyDelta.status, AreaDailyDelta.delta)) if n}
-    return kept == real and rollups == area_totals(conn) and daily == {k: n for k, n in daily_totals(conn).items() if n}
 
 
 def test_edits_outside_the_editors_areas_are_refused(demo_engine):
@@ -112,18 +125,32 @@ def test_edits_outside_the_editors_areas_are_refused(demo_engine):
 def test_a_stale_edit_says_who_changed_what_since(demo_engine):
     with writing(demo_engine) as conn:
         unit = unit_where(conn, status="healthy", use="home")
-        apply_edits(conn, [UnitEdit(unit["id"], {"status": "unverified"}, unit["version"])], ChangeContext(actor=STAFF_WS1))
+        apply_edits(
+            conn, [UnitEdit(unit["id"], {"status": "unverified"}, unit["version"])], ChangeContext(actor=STAFF_WS1)
+        )
     with writing(demo_engine) as conn, pytest.raises(StaleEdit) as stale:
-        apply_edits(conn, [UnitEdit(unit["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY}, unit["version"])],
-                    ChangeContext(actor=SYSTEM))
+        apply_edits(
+            conn,
+            [UnitEdit(unit["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY}, unit["version"])],
+            ChangeContext(actor=SYSTEM),
+        )
     [later] = stale.value.later
-    assert (later["actor"], later["status_before"], later["status_after"], later["label"]) == ("wang", "healthy", "unverified", unit["label"])
-    assert stale.value.conflicts == {unit["id"]: {"status": {"original": "healthy", "theirs": "unverified", "yours": "quarantined"}}}
+    assert (later["actor"], later["status_before"], later["status_after"], later["label"]) == (
+        "wang",
+        "healthy",
+        "unverified",
+        unit["label"],
+    )
+    assert stale.value.conflicts == {
+        unit["id"]: {"status": {"original": "healthy", "theirs": "unverified", "yours": "quarantined"}}
+    }
 
 
 def test_a_mixed_batch_writes_history_in_edit_order_and_dates_only_new_statuses(demo_engine):
     with writing(demo_engine) as conn:
-        ids = conn.execute(select(Unit.id).where(Unit.status == "healthy", Unit.use == "home").order_by(Unit.id.desc()).limit(3)).scalars()
+        ids = conn.execute(
+            select(Unit.id).where(Unit.status == "healthy", Unit.use == "home").order_by(Unit.id.desc()).limit(3)
+        ).scalars()
         homes = [queries.unit(conn, unit_id) for unit_id in ids]
         at = dt.datetime(2020, 3, 2, 10)
         edits = [UnitEdit(homes[0]["id"], {"status": "unverified"}), UnitEdit(homes[1]["id"], {"note": "called"}),
@@ -134,9 +161,18 @@ def test_a_mixed_batch_writes_history_in_edit_order_and_dates_only_new_statuses(
                             .where(UnitChange.changed_at == at).order_by(UnitChange.id)).all()
     assert [row.unit_id for row in rows] == [home["id"] for home in homes]
     assert [row.unit_version for row in rows] == [u["version"] for u in after] == [h["version"] + 1 for h in homes]
-    assert [row.data_after for row in rows] == [{"status": "unverified"}, {"note": "called"}, {"note": "knocked", "residents": 7}]
+    assert [row.data_after for row in rows] == [
+        {"status": "unverified"},
+        {"note": "called"},
+        {"note": "knocked", "residents": 7},
+    ]
     assert [u["status_since"] == at for u in after] == [True, False, False]
-    assert (after[0]["status"], after[1]["note"], after[2]["residents"], after[2]["status"]) == ("unverified", "called", 7, "healthy")
+    assert (after[0]["status"], after[1]["note"], after[2]["residents"], after[2]["status"]) == (
+        "unverified",
+        "called",
+        7,
+        "healthy",
+    )
 
 
 def test_invalid_values_in_a_batch_change_nothing(demo_engine):
@@ -153,11 +189,21 @@ def test_invalid_values_in_a_batch_change_nothing(demo_engine):
 
 def test_undo_reverts_a_batch_unless_a_unit_moved_since(demo_engine):
     with writing(demo_engine) as conn:
-        first, second = (unit_where(conn, building_id=1, status="healthy", use="home"), unit_where(conn, building_id=4, status="healthy", use="home"))
+        first, second = (
+            unit_where(conn, building_id=1, status="healthy", use="home"),
+            unit_where(conn, building_id=4, status="healthy", use="home"),
+        )
         batch = ChangeContext(actor=SYSTEM)
-        apply_edits(conn, [UnitEdit(u["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY}) for u in (first, second)], batch)
+        apply_edits(
+            conn,
+            [UnitEdit(u["id"], {"status": "quarantined", "quarantine_start": DEMO_TODAY}) for u in (first, second)],
+            batch,
+        )
         undo_batch(conn, batch.batch_id, ChangeContext(actor=SYSTEM))
-        assert queries.unit(conn, first["id"])["status"] == "healthy" and queries.unit(conn, first["id"])["quarantine_end"] is None
+        assert (
+            queries.unit(conn, first["id"])["status"] == "healthy"
+            and queries.unit(conn, first["id"])["quarantine_end"] is None
+        )
         again = ChangeContext(actor=SYSTEM)
         apply_edits(conn, [UnitEdit(u["id"], {"status": "unverified"}) for u in (first, second)], again)
         apply_edits(conn, [UnitEdit(second["id"], {"note": "later"})], ChangeContext(actor=STAFF_WS1))
@@ -165,7 +211,7 @@ def test_undo_reverts_a_batch_unless_a_unit_moved_since(demo_engine):
             undo_batch(conn, again.batch_id, ChangeContext(actor=SYSTEM))
         assert [c["unit_id"] for c in refused.value.later] == [second["id"]]
         assert queries.unit(conn, first["id"])["status"] == "unverified"
-        assert counts_match(conn)
+        assert rollups_match(conn)
 
 
 EDIT_STATUSES = ["healthy", "quarantined", "vacant", "unverified"]
@@ -188,10 +234,13 @@ def test_any_edits_bulk_edits_and_undos_keep_counts_and_history_true(small_demos
         with writing(engine) as conn:
             run_step(conn, kind, target, status, homes, batches)
     with engine.connect() as conn:
-        assert counts_match(conn)
+        assert rollups_match(conn)
         replayed = {}
-        for unit_id, before, after in conn.execute(select(UnitChange.unit_id, UnitChange.status_before, UnitChange.status_after)
-                                                   .order_by(UnitChange.changed_at, UnitChange.id)):
+        for unit_id, before, after in conn.execute(
+            select(UnitChange.unit_id, UnitChange.status_before, UnitChange.status_after).order_by(
+                UnitChange.changed_at, UnitChange.id
+            )
+        ):
             assert before == replayed.get(unit_id)
             replayed[unit_id] = after
         assert replayed == dict(conn.execute(select(Unit.id, Unit.status)).all())
@@ -243,20 +292,32 @@ def test_concurrent_saves_of_one_unit_let_exactly_one_win(database_url):
         thread.join()
     with engine.connect() as conn:
         after = queries.unit(conn, unit["id"])
-        assert counts_match(conn)
-        assert conn.execute(select(func.count()).where(UnitChange.unit_id == unit["id"])).scalar_one() == unit["version"] + 1
+        assert rollups_match(conn)
+        assert (
+            conn.execute(select(func.count()).where(UnitChange.unit_id == unit["id"])).scalar_one()
+            == unit["version"] + 1
+        )
     assert sorted(outcomes) == ["conflict"] * 5 + ["saved"]
     assert after["version"] == unit["version"] + 1 and after["note"] == f"writer {after['residents']}"
     engine.dispose()
 
 
 def test_migration_numbers_existing_history(tmp_path):
-    engine = old_database(tmp_path / "old.db", "0002", [{"id": 1, "use": "home", "heads": 0, "status": "healthy", "version": 2}])
+    engine = old_database(
+        tmp_path / "old.db", "0002", [{"id": 1, "use": "home", "heads": 0, "status": "healthy", "version": 2}]
+    )
     with engine.begin() as conn:
-        for n, (at, before, after) in enumerate([("2020-01-02", "healthy", "vacant"), ("2020-01-01", None, "healthy")], 1):
-            conn.execute(text("INSERT INTO unit_changes (id, unit_id, building_id, changed_at, actor, source, batch_id, status_before, "
-                              "status_after, data_before, data_after) VALUES (:id, 1, 1, :at, 'a', 'import', 'b', :before, :after, '{}', '{}')"),
-                         {"id": n, "at": at, "before": before, "after": after})
+        for n, (at, before, after) in enumerate(
+            [("2020-01-02", "healthy", "vacant"), ("2020-01-01", None, "healthy")], 1
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO unit_changes (id, unit_id, building_id, changed_at, actor, source, batch_id, "
+                    "status_before, status_after, data_before, data_after) "
+                    "VALUES (:id, 1, 1, :at, 'a', 'import', 'b', :before, :after, '{}', '{}')"
+                ),
+                {"id": n, "at": at, "before": before, "after": after},
+            )
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT id, unit_version FROM unit_changes ORDER BY id")).all() == [(1, 2), (2, 1)]
