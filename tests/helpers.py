@@ -28,6 +28,7 @@ from data.models import Unit, UnitChange
 from data.validation import Catalogues
 from scripts.chrome import CHROMIUM
 from scripts.dash_client import edit_request, post_json
+from scripts.net import free_port
 from scripts.pgcluster import PostgresCluster, postgres_bindir
 
 DEMO_TODAY = dt.date(2020, 3, 1)
@@ -292,7 +293,8 @@ def last_batch(app, unit_id: int) -> str:
 
 def start_signed_in(browser, app, username: str, password: str = PASSWORD) -> None:
     """Start the app, meet the sign-in page, and sign in through the form as a person would."""
-    browser.start_server(app, navigate=False)
+    # A free port, not Dash's counter from 8050: parallel test workers each count from there.
+    browser.start_server(app, navigate=False, port=free_port())
     browser.driver.get(browser.server.url)
     WebDriverWait(browser.driver, 15).until(lambda d: "/login" in d.current_url)
     browser.find_element("#username").send_keys(username)
