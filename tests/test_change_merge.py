@@ -116,16 +116,6 @@ def test_a_conflict_names_the_version_now_and_what_the_editor_set(demo_engine):
     assert [change["actor"] for change in refused.value.later] == ["zhou"]
 
 
-def test_edits_from_another_buildings_page_are_refused(demo_engine):
-    [unit] = first_units(demo_engine, 1)
-    with writing(demo_engine) as conn, pytest.raises(NotAllowed):
-        apply_edits(conn, [UnitEdit(unit["id"], {"note": "x"})], ChangeContext(actor=STAFF), building_id=2)
-    with writing(demo_engine) as conn:
-        assert apply_edits(conn, [UnitEdit(unit["id"], {"note": "x"})], ChangeContext(actor=STAFF), building_id=1) == [
-            unit["id"]
-        ]
-
-
 def test_an_undo_from_another_buildings_page_is_refused_and_an_unknown_batch_named(demo_engine):
     [unit] = first_units(demo_engine, 1)
     context = ChangeContext(actor=STAFF)

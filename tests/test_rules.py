@@ -1,5 +1,5 @@
-"""The business rules that live once in the data layer: who may open a building or area, when a quarantine has
-ended, which building a write may touch; the words for fixed values; one message per kind of refusal."""
+"""The business rules that live once in the data layer: when a quarantine has ended, which building a write may touch;
+the words for fixed values; one message per kind of refusal."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select, update
 
 from data import queries, vocabulary
-from data.access import area_for, building_for
 from data.accounts import ROLES, Account
 from data.changes import (
     SOURCES,
@@ -68,26 +67,6 @@ def test_only_statuses_that_something_follows_expire():
              {"id": 3, "status": "healthy", "quarantine_end": TODAY - dt.timedelta(days=3)}]
     assert expiring_codes(CATALOGUE) == {"quarantined"}
     assert [unit["id"] for unit in ended_units(units, CATALOGUE, TODAY)] == [1]
-
-
-def test_a_building_or_area_outside_the_users_areas_is_the_same_as_none(demo_engine):
-    with demo_engine.connect() as conn:
-        own, other = building_of_area(conn, 4), building_of_area(conn, 5)
-        assert building_for(conn, STAFF, own)["id"] == own
-        assert building_for(conn, STAFF, other) is None
-        assert building_for(conn, STAFF, 10**6) is None and building_for(conn, STAFF, None) is None
-        assert building_for(conn, LEADER, own)["id"] == own and building_for(conn, LEADER, own, "edit") is None
-        assert building_for(conn, None, own) is None
-        assert (
-            area_for(conn, STAFF, 4)["id"] == 4
-            and area_for(conn, STAFF, 5) is None
-            and area_for(conn, STAFF, 3) is None
-        )
-        assert (
-            area_for(conn, LEADER, 5)["id"] == 5
-            and area_for(conn, ADMIN, 1)["id"] == 1
-            and area_for(conn, ADMIN, 10**6) is None
-        )
 
 
 def test_a_write_scoped_to_a_building_refuses_units_of_another(demo_engine):
