@@ -67,19 +67,6 @@ def _unusual_labels(units: list[dict], floors: list[dict], row_labels: dict[int,
     return {str(i): u["label"] for i, (u, label) in enumerate(zip(units, usual, strict=True)) if u["label"] != label}
 
 
-def cells_of(payload: dict) -> list[dict]:
-    """The payload's cells as grid.js reads them: a dict per cell by field name, with its unit id, row, entrance
-    column and label resolved."""
-    columns, unit, cells = payload["cells"], payload["base"], []
-    for i, values in enumerate(zip(*columns.values(), strict=True)):
-        cell = dict(zip(columns, values, strict=True))
-        unit += cell["unit"]
-        row, column = payload["floors"][cell["floor"]]
-        label = payload["labels"].get(str(i)) or f"{payload['rows'][row]}{cell['position'] + 1:02d}"
-        cells.append({**cell, "unit": unit, "row": row, "column": column, "label": label})
-    return cells
-
-
 def as_of(units: list[dict], statuses_then: dict[int, str]) -> list[dict]:
     """The units as they stood at a past date: their status then; units not yet recorded are left out."""
     return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None}

@@ -338,3 +338,16 @@ def old_database(path, revision: str, units: list[dict]):
         for unit in units:
             conn.execute(text(OLD_UNIT), {"label": str(unit["id"]), "version": 1, **unit})
     return engine
+
+
+def cells_of(payload: dict) -> list[dict]:
+    """The payload's cells as assets/grid.js decodes them: a dict per cell by field name, with its unit id, row,
+    entrance column and label resolved."""
+    columns, unit, cells = payload["cells"], payload["base"], []
+    for i, values in enumerate(zip(*columns.values(), strict=True)):
+        cell = dict(zip(columns, values, strict=True))
+        unit += cell["unit"]
+        row, column = payload["floors"][cell["floor"]]
+        label = payload["labels"].get(str(i)) or f"{payload['rows'][row]}{cell['position'] + 1:02d}"
+        cells.append({**cell, "unit": unit, "row": row, "column": column, "label": label})
+    return cells

@@ -12,9 +12,8 @@ from dashboard.extensions import engine
 from data import queries, summary
 from data.models import Building, Unit, UnitChange
 from layouts import area
-from layouts.grid import cells_of
 from scripts.dash_client import by_id, open_page, text_of
-from tests.helpers import DEMO_TODAY, STATUSES
+from tests.helpers import DEMO_TODAY, STATUSES, cells_of
 
 CATALOGUE = [
     {**STATUSES[0], "applies_to": ["home", "mixed"]}, {**STATUSES[1], "applies_to": ["home", "mixed"]},

@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 
 from dashboard import ids
-from layouts.grid import cells_of
 from scripts.dash_client import by_id
-from tests.helpers import CELL, open_building, sign_in
+from tests.helpers import CELL, cells_of, open_building, sign_in
 
 LAYOUT = "/_dash-layout"
 

@@ -7,8 +7,8 @@ from dashboard import ids
 from dashboard.extensions import engine
 from data import queries
 from data.models import Unit
-from layouts.grid import cells_of
 from scripts.dash_client import by_id, open_page, post_callback, text_of
+from tests.helpers import cells_of
 
 
 def some_unit(app, building_id: int) -> dict:

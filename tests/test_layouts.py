@@ -6,9 +6,9 @@ import json
 
 from dashboard import ids
 from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
-from layouts.grid import CELL_FIELDS, cells_of, grid_payload
+from layouts.grid import CELL_FIELDS, grid_payload
 from scripts.dash_client import by_id, text_of
-from tests.helpers import CATALOGUES, STATUSES, USES
+from tests.helpers import CATALOGUES, STATUSES, USES, cells_of
 
 BUILDING = {"id": 7, "name": "鲁谷大厦", "address": "鲁谷路1号", "use": "mixed", "revision": 3, "area_id": 4}
 ENTRANCES = [{"id": 1, "name": "商业裙楼", "position": 0}, {"id": 2, "name": "1单元", "position": 1}]
