@@ -68,6 +68,11 @@ def test_every_kind_of_response_carries_the_headers(client, anonymous):
                 s for s in sources if s not in ALLOWED | EXTRA.get(directive, set()) and not s.startswith("'sha256-")
             ]
             assert strange == [], (name, directive)
+    static = {"asset", "dash script", "not found"}
+    kept = {name for name, (response, _) in answers.items() if response.headers.get("Cache-Control") != "no-store"}
+    assert kept == static
+    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/building/1"})
+    assert layout.headers["Cache-Control"] == "no-store"
 
 
 def test_the_policy_allows_exactly_the_inline_scripts_dash_renders(client):
