@@ -33,6 +33,7 @@ TESTS = {
         "tests/test_rollups.py",
         "tests/test_change_merge.py",
     ),
+    "data/quarantine.py": ("tests/test_rules.py", "tests/test_change_merge.py"),
     "layouts/grid.py": ("tests/test_layouts.py",),
 }
 CORE_TESTS = (
@@ -113,7 +114,8 @@ def mutmut_config(files: list[str], tests: list[str]) -> str:
         "only_mutate": files,
         "also_copy": COPIED,
         "pytest_add_cli_args_test_selection": tests,
-        "pytest_add_cli_args": ["-k", SELECTION],
+        # One process: mutmut maps tests to mutants in its own process, which pytest.ini's workers (-n auto) would hide.
+        "pytest_add_cli_args": ["-n", "0", "-k", SELECTION],
     }
     return "[mutmut]\n" + "".join(
         f"{key} =\n" + "".join(f"    {value}\n" for value in values) for key, values in options.items()
