@@ -60,18 +60,14 @@ def building_parts(conn, account, found: dict, statuses: list[dict], period: dic
     """What changes when a unit changes: the grid payload, the legend, the recent changes and the units due a check;
     for a past view, the grid and legend as they were and that day's changes, or the units changed in the period and
     those changes."""
-    number, can_edit, by_code, period = (
-        found["id"],
-        authorize(account, "edit", found),
-        {s["code"]: s for s in statuses},
-        period or {},
-    )
+    number, can_edit, period = found["id"], authorize(account, "edit", found), period or {}
     entrances, floors = queries.building_layout(conn, number)
     units, uses, today = queries.building_units(conn, number), queries.unit_uses(conn), local_today(current_app.config)
+    catalogues = Catalogues.of(statuses, uses)
     counts = queries.status_counts(conn, [number])[number]
     if "as_of" in period:
         units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"]))
-        counts = {code: sum(1 for u in units if u["status"] == code) for code in by_code}
+        counts = {code: sum(1 for u in units if u["status"] == code) for code in catalogues.statuses}
     payload = grid.grid_payload(found, statuses, uses, entrances, floors, units, today)
     if "from" in period:
         payload = grid.mark_changed(payload, queries.units_changed_between(conn, number, period["from"], period["to"]))
@@ -80,9 +76,9 @@ def building_parts(conn, account, found: dict, statuses: list[dict], period: dic
     return {
         "payload": payload,
         "legend": building.legend_items(statuses, counts),
-        "recent": recent_changes.recent(_batches(conn, number, period), Catalogues.of(statuses, uses),
-                                        can_edit and not period, bool(period)),
-        "due": due_list.due_list(due, by_code, can_edit and not period),
+        "recent": recent_changes.recent(_batches(conn, number, period), catalogues, can_edit and not period,
+                                        bool(period)),
+        "due": due_list.due_list(due, catalogues.statuses, can_edit and not period),
     }
 
 

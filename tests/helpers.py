@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from dashboard import create_app, extensions, ids
 from data import queries
-from data.accounts import create_user
+from data.accounts import Account, create_user
 from data.db import make_engine, upgrade
 from data.demo import create_demo
 from data.models import Unit, UnitChange
@@ -41,6 +41,11 @@ BACKENDS = ["sqlite", "postgresql"]
 # argon2's cheapest sensible cost: each of the suite's hundreds of sign-ins costs a millisecond instead of a second.
 TEST_HASH_COST = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_COST": "64"}
 FALSE_WORDS = ("", "0", "false", "no", "off")
+# Accounts for data-layer tests (no user rows behind them): staff of the first workstation, and those above it.
+STAFF = Account(1, "wang", "staff", ("/1/2/3/4/",))
+LEADER = Account(2, "li", "leader", ("/1/2/3/",))
+VIEWER = Account(3, "zhao", "viewer", ("/1/2/3/",))
+ADMIN = Account(4, "root", "admin", ())
 BUILDING = 1  # a mixed building of the first workstation, which "staff" covers
 # A small catalogue for layout tests (plain data, no database).
 STATUSES = [

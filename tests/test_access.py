@@ -4,12 +4,8 @@ from __future__ import annotations
 import pytest
 
 from data.access import authorize, mask_phone, redact_change, redact_unit
-from data.accounts import Account
+from tests.helpers import ADMIN, LEADER, STAFF, VIEWER
 
-STAFF = Account(1, "wang", "staff", ("/1/2/3/4/",))
-LEADER = Account(2, "li", "leader", ("/1/2/3/",))
-VIEWER = Account(3, "zhao", "viewer", ("/1/2/3/",))
-ADMIN = Account(4, "root", "admin", ())
 INSIDE = {"area_path": "/1/2/3/4/"}
 NEIGHBOUR = {"area_path": "/1/2/3/5/"}
 PREFIX_TRAP = {"area_path": "/1/2/3/40/"}

@@ -17,10 +17,7 @@ from data.access import (
     visible_ancestors,
 )
 from data.accounts import Account
-
-STAFF = Account(1, "wang", "staff", ("/1/2/3/4/",))
-LEADER = Account(2, "li", "leader", ("/1/2/3/",))
-ADMIN = Account(3, "root", "admin", ())
+from tests.helpers import ADMIN, LEADER, STAFF
 
 
 def test_a_role_the_code_does_not_know_may_do_nothing():

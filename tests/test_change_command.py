@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from data import queries
-from data.accounts import SYSTEM, Account
+from data.accounts import SYSTEM
 from data.changes import (
     ChangeContext,
     NotAllowed,
@@ -24,11 +24,9 @@ from data.db import make_engine, upgrade, writing
 from data.demo import create_demo
 from data.models import Unit, UnitChange
 from data.validation import Catalogues, InvalidEdit, clean
-from tests.helpers import DEMO_TODAY, old_database
+from tests.helpers import DEMO_TODAY, LEADER, STAFF, old_database
 from tests.references import rollups_match
 
-STAFF_WS1 = Account(7, "wang", "staff", ("/1/2/3/4/",))
-LEADER = Account(8, "li", "leader", ("/1/2/3/",))
 CATALOGUE = {
     "healthy": {
         "code": "healthy",
@@ -113,10 +111,10 @@ def test_edits_outside_the_editors_areas_are_refused(demo_engine):
     with writing(demo_engine) as conn:
         inside = unit_where(conn, building_id=1)
         outside = unit_where(conn, building_id=12)
-        apply_edits(conn, [UnitEdit(inside["id"], {"note": "checked"})], ChangeContext(actor=STAFF_WS1))
+        apply_edits(conn, [UnitEdit(inside["id"], {"note": "checked"})], ChangeContext(actor=STAFF))
         with pytest.raises(NotAllowed) as refused:
             apply_edits(conn, [UnitEdit(inside["id"], {"note": "a"}), UnitEdit(outside["id"], {"note": "b"})],
-                        ChangeContext(actor=STAFF_WS1))
+                        ChangeContext(actor=STAFF))
         assert refused.value.unit_ids == [outside["id"]]
         with pytest.raises(NotAllowed):
             apply_edits(conn, [UnitEdit(inside["id"], {"note": "a"})], ChangeContext(actor=LEADER))
@@ -126,7 +124,7 @@ def test_a_stale_edit_says_who_changed_what_since(demo_engine):
     with writing(demo_engine) as conn:
         unit = unit_where(conn, status="healthy", use="home")
         apply_edits(
-            conn, [UnitEdit(unit["id"], {"status": "unverified"}, unit["version"])], ChangeContext(actor=STAFF_WS1)
+            conn, [UnitEdit(unit["id"], {"status": "unverified"}, unit["version"])], ChangeContext(actor=STAFF)
         )
     with writing(demo_engine) as conn, pytest.raises(StaleEdit) as stale:
         apply_edits(
@@ -206,7 +204,7 @@ def test_undo_reverts_a_batch_unless_a_unit_moved_since(demo_engine):
         )
         again = ChangeContext(actor=SYSTEM)
         apply_edits(conn, [UnitEdit(u["id"], {"status": "unverified"}) for u in (first, second)], again)
-        apply_edits(conn, [UnitEdit(second["id"], {"note": "later"})], ChangeContext(actor=STAFF_WS1))
+        apply_edits(conn, [UnitEdit(second["id"], {"note": "later"})], ChangeContext(actor=STAFF))
         with pytest.raises(UndoRefused) as refused:
             undo_batch(conn, again.batch_id, ChangeContext(actor=SYSTEM))
         assert [c["unit_id"] for c in refused.value.later] == [second["id"]]

@@ -19,10 +19,9 @@ from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.ledger import EDITABLE, LedgerError, import_ledger, read_ledger
 from data.models import AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Entrance, Unit, UnitChange
+from tests.helpers import LEADER, STAFF
 from tests.references import rollups_match
 
-STAFF_WS1 = Account(7, "wang", "staff", ("/1/2/3/4/",))
-LEADER = Account(8, "li", "leader", ("/1/2/3/",))
 HEADER = ["building", "entrance", "unit", "status", "quarantine_start", "residents", "staff", "note", "version"]
 UNIT_NAMES = (
     select(
@@ -346,7 +345,7 @@ def test_buildings_outside_the_actors_areas_are_not_found_and_do_not_make_names_
     path = write_ledger(tmp_path / "ledger.csv", HEADER, [cells(units["home"], "unverified")])
     with pytest.raises(LedgerError, match=r"units are named .* \(buildings share a name\)"):
         run_import(demo_engine, path)
-    report, _ = run_import(demo_engine, path, actor=STAFF_WS1)
+    report, _ = run_import(demo_engine, path, actor=STAFF)
     with demo_engine.connect() as conn:
         statuses = dict(
             conn.execute(
@@ -370,7 +369,7 @@ def test_every_problem_is_named_but_at_most_fifty_are_listed(demo_engine, units,
 def test_fields_changed_since_the_ledger_are_refused_naming_who(demo_engine, units, tmp_path):
     home, firm = units["home"], units["firm"]
     with writing(demo_engine) as conn:
-        apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF_WS1))
+        apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF))
     path = write_ledger(
         tmp_path / "ledger.csv",
         HEADER,
@@ -392,7 +391,7 @@ def test_fields_changed_since_the_ledger_are_refused_naming_who(demo_engine, uni
 def test_a_ledger_merges_with_fields_changed_since_that_it_leaves_alone(demo_engine, units, tmp_path):
     home = units["home"]
     with writing(demo_engine) as conn:
-        apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF_WS1))
+        apply_edits(conn, [UnitEdit(home["id"], {"note": "knocked"})], ChangeContext(actor=STAFF))
     run_import(
         demo_engine, write_ledger(tmp_path / "ledger.csv", HEADER, [cells(home, "unverified", version=home["version"])])
     )
@@ -409,7 +408,7 @@ def test_units_the_actor_may_not_edit_are_refused(demo_engine, units, tmp_path):
     )
     before = state(demo_engine)
     with pytest.raises(LedgerError) as refused:
-        run_import(demo_engine, path, actor=STAFF_WS1)
+        run_import(demo_engine, path, actor=STAFF)
     assert str(refused.value) == f"row 3, building: no building named {units['outside']['building']!r}"
     with pytest.raises(LedgerError) as refused:
         run_import(demo_engine, path, actor=LEADER)
@@ -419,7 +418,7 @@ def test_units_the_actor_may_not_edit_are_refused(demo_engine, units, tmp_path):
     ]
     assert state(demo_engine) == before
     report, _ = run_import(
-        demo_engine, write_ledger(tmp_path / "mine.csv", HEADER, [cells(units["home"], "unverified")]), actor=STAFF_WS1
+        demo_engine, write_ledger(tmp_path / "mine.csv", HEADER, [cells(units["home"], "unverified")]), actor=STAFF
     )
     assert report.changed == 1
 

@@ -27,10 +27,8 @@ from data.models import Area, Building, Unit, UnitChange
 from data.quarantine import NotEnded, ended_units, expiring_codes, has_ended
 from data.validation import InvalidEdit
 from layouts import outcomes
+from tests.helpers import ADMIN, LEADER, STAFF
 
-STAFF = Account(1, "wang", "staff", ("/1/2/3/4/",))
-LEADER = Account(2, "li", "leader", ("/1/2/3/",))
-ADMIN = Account(3, "root", "admin", ())
 TODAY = dt.date(2020, 3, 1)
 CATALOGUE = [
     {"code": "quarantined", "requires_dates": True, "expires_to": "healthy"},
