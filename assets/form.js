@@ -2,8 +2,9 @@
 (function () {
   "use strict";
 
-  function noteLeft(note, limit) {
-    return (Number(limit) - String(note || "").length) + " characters left";
+  /* The text is the form's message (data-text), its %(count)s filled in. */
+  function noteLeft(note, limit, text) {
+    return String(text).replace("%(count)s", String(Number(limit) - String(note || "").length));
   }
 
   function clearOccupant(clicks) {

@@ -13,6 +13,11 @@
     return n < 10 ? "0" + n : String(n);
   }
 
+  /* A message of the payload's words (layouts/grid.py grid_words) with its %(name)s placeholders filled in. */
+  function fill(template, values) {
+    return template.replace(/%\(([a-z_]+)\)s/g, function (whole, name) { return String(values[name]); });
+  }
+
   function addDays(isoDate, days) {
     var d = new Date(isoDate + "T00:00:00Z");
     d.setUTCDate(d.getUTCDate() + days);
@@ -38,8 +43,6 @@
     return {starts: starts, total: at};
   }
 
-  var DUE_TEXT = "quarantine ended — confirm";
-
   /* The payload's cells as objects named by its fields (layouts/grid.py CELL_FIELDS), with the unit id, row,
      entrance column and label each stands for. */
   function decodeCells(p) {
@@ -61,26 +64,28 @@
   function cellHtml(p, c, selected, due, changed) {
     var status = p.statuses[c.status], use = p.uses[c.use], mixed = use.mixed, isDue = due[c.offset];
     var entrance = p.entrances[c.column].name, since = addDays(p.epoch, c.days);
-    var late = (isDue ? " · " + DUE_TEXT : "") + (changed[c.offset] ? " · changed in the period" : "");
-    var title = c.label + " · " + use.label + " · " + c.people + " people · " + status.label + " (" + status.zh + ") · since " + since + late;
-    var aria = "Unit " + c.label + ", " + entrance + ", " + status.label + ", " + use.label + late;
+    var words = p.words, late = (isDue ? " · " + words.due : "") + (changed[c.offset] ? " · " + words.changed : "");
+    var title = fill(words.cell, {unit: c.label, use: use.label, people: c.people, status: status.label, since: since}) + late;
+    var code = (isDue ? "! " : "") + status.text;
+    /* The name starts with the text shown (label and code): speech input finds a cell by what is on it. */
+    var aria = fill(words.cell_name, {unit: c.label, code: code, entrance: entrance, status: status.label, use: use.label}) + late;
     return '<button type="button" class="cell s' + c.status + " pat-" + esc(status.pattern) + (mixed ? " mixed" : "") +
       (isDue ? " due" : "") + (changed[c.offset] ? " changed" : "") + (c.unit === selected ? " selected" : "") +
       '" tabindex="-1" data-unit="' + c.unit + '" data-version="' + Number(c.version) + '" data-entrance="' + Number(c.column) +
       '" data-status="' + esc(status.code) + '" title="' + esc(title) + '" aria-label="' + esc(aria) + '"><span class="cell-label">' +
-      esc(c.label) + '</span><span class="cell-code" aria-hidden="true">' + (isDue ? "! " : "") + esc(status.text) + "</span></button>";
+      esc(c.label) + '</span> <span class="cell-code" aria-hidden="true">' + esc(code) + "</span></button>";
   }
 
   /* An entrance's name: for editors, a button that selects its units. */
-  function entranceHead(entrance, i, editable) {
-    var name = editable ? '<button type="button" class="pick-entrance" data-entrance="' + i + '" title="Select this entrance">' +
+  function entranceHead(entrance, i, editable, words) {
+    var name = editable ? '<button type="button" class="pick-entrance" data-entrance="' + i + '" title="' + esc(words.pick_entrance) + '">' +
       esc(entrance.name) + "</button>" : esc(entrance.name);
     return '<th scope="colgroup" colspan="' + entrance.width + '" class="entrance-head">' + name + "</th>";
   }
 
   /* A floor's label: for editors, a button that selects its units. */
-  function floorHead(label, editable) {
-    var text = editable ? '<button type="button" class="pick-floor" title="Select this floor">' + esc(label) + "</button>" : esc(label);
+  function floorHead(label, editable, words) {
+    var text = editable ? '<button type="button" class="pick-floor" title="' + esc(words.pick_floor) + '">' + esc(label) + "</button>" : esc(label);
     return '<th scope="row" class="floor-label">' + text + "</th>";
   }
 
@@ -90,8 +95,8 @@
     (p.due || []).forEach(function (offset) { due[offset] = true; });
     (p.changed || []).forEach(function (offset) { changed[offset] = true; });
     decodeCells(p).forEach(function (c) { matrix[c.row][cols.starts[c.column] + c.position] = c; });
-    var head = '<thead><tr><th scope="col" class="floor-head">Floor</th>' + p.entrances.map(function (e, i) {
-      return entranceHead(e, i, editable);
+    var head = '<thead><tr><th scope="col" class="floor-head">' + esc(p.words.floor) + "</th>" + p.entrances.map(function (e, i) {
+      return entranceHead(e, i, editable, p.words);
     }).join("") + "</tr></thead>";
     var body = matrix.map(function (row, r) {
       var tds = "";
@@ -99,10 +104,10 @@
         var edge = cols.starts.indexOf(x) > 0 ? " entrance-start" : "";
         tds += row[x] ? '<td class="' + edge + '">' + cellHtml(p, row[x], selected, due, changed) + "</td>" : '<td class="empty' + edge + '"></td>';
       }
-      return "<tr>" + floorHead(p.rows[r], editable) + tds + "</tr>";
+      return "<tr>" + floorHead(p.rows[r], editable, p.words) + tds + "</tr>";
     }).join("");
     return "<style>" + statusStyles(scope, p.statuses) + '</style><table class="unit-grid" role="grid" aria-label="' +
-      esc(p.name + ": units by floor and entrance") + '">' + head + "<tbody>" + body + "</tbody></table>";
+      esc(p.words.grid) + '">' + head + "<tbody>" + body + "</tbody></table>";
   }
 
   function setRovingFocus(grid, cell) {
@@ -125,7 +130,7 @@
     if (first) { setRovingFocus(grid, first); }
     host.dataset.drawnMs = String(Math.round(performance.now() - started));
     host.dataset.drawnAt = String(Math.round(performance.now()));
-    return payload.count + " units on " + payload.rows.length + " floors · Tab into the grid, arrow keys to move, Enter to open";
+    return payload.words.summary;
   }
 
   function highlight(clicks, hostId) {
@@ -293,9 +298,9 @@
     return [];
   }
 
-  function bulkBar(selection) {
+  function bulkBar(selection, payload) {
     var count = (selection || []).length;
-    return [count + " unit" + (count === 1 ? "" : "s") + " selected", count ? "bulk-dock" : "bulk-dock d-none"];
+    return [fill(payload.words.selected, {count: count}), count ? "bulk-dock" : "bulk-dock d-none"];
   }
 
   /* The bulk bar's date fields, shown only for a status that the catalogue dates (the wrapper's data-dated). */

@@ -9,6 +9,7 @@ from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
 from dashboard.extensions import reading
+from dashboard.i18n import _, translated
 from data import queries, summary
 from data.access import area_for, authorize, scope_paths, visible_ancestors
 from layouts import area as layout
@@ -26,7 +27,7 @@ def page(area_id=None, days=None, as_of=None, **_query):
     with reading() as conn:
         found = area_for(conn, account, number)
         if found is None:
-            return message_page("Area not found", f"There is no area {area_id} that you may see.")
+            return message_page(_("Area not found"), _("There is no area %(number)s that you may see.", number=area_id))
         return area_page(conn, account, found, *address_values(days, as_of))
 
 
@@ -38,7 +39,7 @@ def top_page(days=None, as_of=None, **_query):
     with reading() as conn:
         found = queries.top_area(conn, scope_paths(account))
         if found is None:
-            return message_page("No area", "Your account covers no area yet.")
+            return message_page(_("No area"), _("Your account covers no area yet."))
         return area_page(conn, account, found, *address_values(days, as_of))
 
 
@@ -55,7 +56,7 @@ def _checked(read, default, refusals: list[str]):
     try:
         return read()
     except BadAddress as bad:
-        refusals.append(str(bad))
+        refusals.append(translated(bad.args[0]))
         return default
 
 
@@ -86,8 +87,9 @@ def area_page(conn, account, found: dict, waited_days: int = DEFAULT_WAIT_DAYS, 
         found, queries.area_trail(conn, found["id"]), visible_ancestors(account, found["path"]), statuses, figures,
         children, {child["id"]: current[child["id"]] for child in children},
         buildings, queries.status_counts(conn, [b["id"] for b in buildings]), queries.OVERVIEW_LIMIT,
-        exceptions.exceptions(queries.area_exceptions(conn, found["path"], today, waited_days), waited_days,
-                              queries.EXCEPTION_LIMIT),
+        exceptions.exceptions(
+            queries.area_exceptions(conn, found["path"], today, waited_days, current_app.config["TIMEZONE"]),
+            waited_days, queries.EXCEPTION_LIMIT),
         layout.trend_figure(series, statuses), as_of, refusals,
     )
 

@@ -7,6 +7,7 @@ from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.config import local_today
 from dashboard.extensions import reading, writing
+from dashboard.i18n import _, translated
 from data import queries
 from data.access import authorize, building_for, redact_batch, redact_change, redact_unit, visible_ancestors
 from data.accounts import log_personal_view
@@ -26,11 +27,12 @@ def page(building_id=None, unit=None, as_of=None, **query):
     try:
         period, refusal = time_view(as_of, query.get("from"), query.get("to")), None
     except BadAddress as bad:
-        period, refusal = {}, str(bad)
+        period, refusal = {}, translated(bad.args[0])
     with reading() as conn:
         found = building_for(conn, account, number)
         if found is None:
-            return message_page("Building not found", f"There is no building {building_id} that you may see.")
+            return message_page(_("Building not found"),
+                                _("There is no building %(number)s that you may see.", number=building_id))
         statuses = queries.statuses(conn)
         selected = positive_int(unit)
         return building.page(
@@ -66,11 +68,12 @@ def building_parts(conn, account, found: dict, statuses: list[dict], period: dic
     catalogues = Catalogues.of(statuses, uses)
     counts = queries.status_counts(conn, [number])[number]
     if "as_of" in period:
-        units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"]))
+        units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"], current_app.config["TIMEZONE"]))
         counts = {code: sum(1 for u in units if u["status"] == code) for code in catalogues.statuses}
     payload = grid.grid_payload(found, statuses, uses, entrances, floors, units, today)
     if "from" in period:
-        payload = grid.mark_changed(payload, queries.units_changed_between(conn, number, period["from"], period["to"]))
+        payload = grid.mark_changed(payload, queries.units_changed_between(
+            conn, number, period["from"], period["to"], current_app.config["TIMEZONE"]))
     names = {entrance["id"]: entrance["name"] for entrance in entrances}
     due = [{**unit, "entrance_name": names[unit["entrance_id"]]} for unit in ended_units(units, statuses, today)]
     return {
@@ -88,7 +91,8 @@ def _batches(conn, building_id: int, period: dict) -> list[dict]:
     if "as_of" in period:
         days = (period["as_of"], period["as_of"])
     batches = queries.recent_batches(
-        conn, building_id, limit=PERIOD_LIMIT if days else queries.RECENT_LIMIT, between=days
+        conn, building_id, limit=PERIOD_LIMIT if days else queries.RECENT_LIMIT, between=days,
+        timezone=current_app.config["TIMEZONE"],
     )
     # Personal data hidden whoever looks: the list shows many units at once and is not a logged view (the panel is).
     return [redact_batch(batch) for batch in batches]
@@ -141,7 +145,8 @@ def register(app: Dash) -> None:
         State(ids.GRID_HOST, "id"),
     )
     app.clientside_callback(ClientsideFunction("unitGrid", "bulkBar"), Output(ids.BULK_COUNT, "children"),
-                            Output(ids.BULK_BAR, "className"), Input(ids.SELECTION, "data"), prevent_initial_call=True)
+                            Output(ids.BULK_BAR, "className"), Input(ids.SELECTION, "data"),
+                            State(ids.GRID_DATA, "data"), prevent_initial_call=True)
     for part in (ids.BULK_DATES, ids.BULK_UNOCCUPIED):
         app.clientside_callback(ClientsideFunction("unitGrid", "showFor"), Output(part, "className"),
                                 Input(ids.BULK_STATUS, "value"), State(part, "id"), prevent_initial_call=True)

@@ -13,6 +13,7 @@ from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
 from dashboard.extensions import reading, writing
+from dashboard.i18n import _
 from dashboard.outage import is_outage
 from data import queries
 from data.access import building_for
@@ -45,7 +46,7 @@ def save_unit(n_clicks, seen, building_id, choice_values, choice_ids, *field_val
     found = _visible_building(account, number)
     undecided = [name for name in shown if choices.get(name) not in CHOICES]
     if undecided:
-        state = edit_form.FormState(values, {name: "choose theirs or yours" for name in undecided}, version, shown)
+        state = edit_form.FormState(values, {name: _("choose theirs or yours") for name in undecided}, version, shown)
         return (_panel(account, unit_id, found, state), *UNCHANGED)
     kept = {name: value for name, value in values.items() if choices.get(name) != "theirs"}
     try:
@@ -98,7 +99,7 @@ def apply_bulk(n_clicks, selection, building_id, status, comment, start, end, cl
     if not n_clicks or number is None or picks is None:
         raise PreventUpdate
     if not picks or not isinstance(status, str) or not status:
-        return (outcomes.first_step("Select units on the grid and choose a status first."), no_update, *UNCHANGED)
+        return (outcomes.first_step(_("Select units on the grid and choose a status first.")), no_update, *UNCHANGED)
     context = _context(account, str(comment or "").strip()[:COMMENT_LIMIT] or None)
 
     def write(conn) -> dict:
@@ -120,7 +121,7 @@ def confirm_due(n_clicks, building_id):
     if unit_id is None or not isinstance(version, int) or isinstance(version, bool):
         raise PreventUpdate
     message, _refusal, building = _write("confirm", account, _visible_building(account, number), lambda conn: {
-        "label": confirm_ended(conn, unit_id, version, number, _context(account, "quarantine ended"))["label"]})
+        "label": confirm_ended(conn, unit_id, version, number, _context(account, _("quarantine ended")))["label"]})
     return (message, *building)
 
 
@@ -216,6 +217,7 @@ def register(app: Dash) -> None:
                  *fields, prevent_initial_call=True)(save_unit)
     app.clientside_callback(ClientsideFunction("unitForm", "noteLeft"), Output(ids.EDIT_NOTE_LEFT, "children"),
                             Input(ids.edit_field("note"), "value"), State(ids.EDIT_NOTE_LEFT, "data-limit"),
+                            State(ids.EDIT_NOTE_LEFT, "data-text"),
                             prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("unitForm", "clearOccupant"),
                             *[Output(ids.edit_field(name), "value", allow_duplicate=True) for name in OCCUPANT_FIELDS],

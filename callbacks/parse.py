@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from data.i18n import N_, Text
+
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 ID_TEXT = re.compile(r"[0-9]{1,10}")
@@ -12,13 +14,15 @@ MAX_ID = 2**31 - 1
 MAX_SHOWN = 40
 SEARCH_LIMIT = 100
 # What a refused address says (shown on the page, which then shows today).
-NOT_A_DAY = "“{value}” (in ?{name}=) is not a date written YYYY-MM-DD: showing today instead."
+NOT_A_DAY = N_("“%(value)s” (in ?%(name)s=) is not a date written YYYY-MM-DD: showing today instead.")
 EARLIEST_DAY = dt.date(1900, 1, 1)
-EARLY_DAY = "{day} is before the records of this tool can start (1900). Showing today instead."
-FUTURE_DAY = "{day} is after today: there is no past to show for it. Showing today instead."
-HALF_PERIOD = "Give both days, from and to, to list the changes between them. Showing today instead."
-BACKWARDS_PERIOD = "The period starts ({first}) after it ends ({last}). Showing today instead."
-NOT_A_COUNT = "“{value}” (in ?{name}=) is not a whole number from 1 to {maximum}: showing {default} instead."
+EARLY_DAY = N_("%(day)s is before the records of this tool can start (1900). Showing today instead.")
+FUTURE_DAY = N_("%(day)s is after today: there is no past to show for it. Showing today instead.")
+HALF_PERIOD = N_("Give both days, from and to, to list the changes between them. Showing today instead.")
+BACKWARDS_PERIOD = N_("The period starts (%(first)s) after it ends (%(last)s). Showing today instead.")
+NOT_A_COUNT = N_(
+    "“%(value)s” (in ?%(name)s=) is not a whole number from 1 to %(maximum)s: showing %(default)s instead."
+)
 
 
 class BadAddress(ValueError):
@@ -57,11 +61,11 @@ def url_day(value, name: str, latest: dt.date | None = None) -> dt.date | None:
         return None
     day = parse_day(value)
     if day is None:
-        raise BadAddress(NOT_A_DAY.format(value=_shown(value), name=name))
+        raise BadAddress(Text(NOT_A_DAY, value=_shown(value), name=name))
     if latest is not None and day > latest:
-        raise BadAddress(FUTURE_DAY.format(day=day.isoformat()))
+        raise BadAddress(Text(FUTURE_DAY, day=day.isoformat()))
     if day < EARLIEST_DAY:
-        raise BadAddress(EARLY_DAY.format(day=day.isoformat()))
+        raise BadAddress(Text(EARLY_DAY, day=day.isoformat()))
     return day
 
 
@@ -72,9 +76,9 @@ def url_period(first, last, latest: dt.date | None = None) -> tuple[dt.date, dt.
     if start is None and end is None:
         return None
     if start is None or end is None:
-        raise BadAddress(HALF_PERIOD)
+        raise BadAddress(Text(HALF_PERIOD))
     if start > end:
-        raise BadAddress(BACKWARDS_PERIOD.format(first=start.isoformat(), last=end.isoformat()))
+        raise BadAddress(Text(BACKWARDS_PERIOD, first=start.isoformat(), last=end.isoformat()))
     return start, end
 
 
@@ -84,7 +88,7 @@ def url_count(value, name: str, default: int, maximum: int) -> int:
         return default
     number = int(value) if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value) else 0
     if not 1 <= number <= maximum:
-        raise BadAddress(NOT_A_COUNT.format(value=_shown(value), name=name, maximum=maximum, default=default))
+        raise BadAddress(Text(NOT_A_COUNT, value=_shown(value), name=name, maximum=maximum, default=default))
     return number
 
 

@@ -11,6 +11,8 @@ from dashboard.auth import current_account, init_auth
 from dashboard.config import load_config, secret_key, use_password_cost
 from dashboard.extensions import attach_engine
 from dashboard.headers import init_headers
+from dashboard.i18n import html_lang
+from dashboard.language import init_language
 from dashboard.outage import init_outage
 from data.db import make_engine, upgrade
 from layouts.common import shell
@@ -18,11 +20,19 @@ from layouts.common import shell
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+class FloorPlanApp(Dash):
+    """Dash whose page names its language (<html lang>), the reader's."""
+
+    def interpolate_index(self, **parts) -> str:
+        """Dash's page, its html element carrying the language."""
+        return super().interpolate_index(**parts).replace("<html>", f'<html lang="{html_lang()}">', 1)
+
+
 def create_app(config: dict | None = None) -> Dash:
     """Build a Dash app on its own engine, migrated to the latest schema."""
     settings = load_config(config)
     use_password_cost(settings)
-    app = Dash(
+    app = FloorPlanApp(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="楼盘图 · Building status", update_title=None, serve_locally=True,
         suppress_callback_exceptions=True,
@@ -35,6 +45,7 @@ def create_app(config: dict | None = None) -> Dash:
     upgrade(engine)
     attach_engine(app.server, engine)
     init_auth(app.server)
+    init_language(app.server)
     init_outage(app.server)
     api.register(app.server)
     pages.register_all()

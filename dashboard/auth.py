@@ -29,7 +29,7 @@ from data.accounts import (
 )
 
 log = logging.getLogger(__name__)
-PUBLIC_PATHS = ("/login", "/logout", "/health")
+PUBLIC_PATHS = ("/login", "/logout", "/health", "/language")
 PUBLIC_PREFIXES = ("/assets/",)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CALLBACK_PREFIX = "/_dash-update-component"
@@ -132,7 +132,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def login():
     """The sign-in form, and signing in: the same answer for an unknown user as for a wrong password; an attempt
     over the limits is refused before its password is checked."""
-    target = _safe_next(request.values.get("next", "/"))
+    target = safe_next(request.values.get("next", "/"))
     if request.method == "GET":
         return sign_in_page(next_page=target)
     username, password = request.form.get("username", "")[:100], request.form.get("password", "")[:1000]
@@ -195,7 +195,7 @@ def health():
     return jsonify(status="ok")
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only plain local paths: never an open redirect (browsers drop tabs and newlines, so `/\t/x` is `//x`)."""
     plain = target.isprintable() and "\\" not in target and not urlsplit(target).netloc
     return target if plain and target.startswith("/") and not target.startswith("//") else "/"

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from data.accounts import set_hash_cost
+from data.days import DEFAULT_TIMEZONE
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/units.db"
 DEMO_SECRET_FILE = Path("instance/secret_key")
@@ -19,7 +20,7 @@ DEFAULTS = {
     "SECRET_KEY": None,
     "DEBUG": False,
     "TRUSTED_PROXIES": 0,
-    "TIMEZONE": "Asia/Shanghai",
+    "TIMEZONE": DEFAULT_TIMEZONE,
     # Sign-in attempts at one account from one address; failures at it from all addresses beyond this put it under
     # attack.
     "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",

@@ -1,23 +1,29 @@
 """What a user sees when the database cannot be reached (or stays locked): a message where they look, nothing
-half-done, and the session kept; and callback requests that are no callback requests at all, refused."""
+half-done, and the session kept; a bug answered in words rather than a bare 500; and callback requests that are no
+callback requests at all, refused."""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, jsonify, request
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import InternalServerError
 
 from dashboard import ids
+from dashboard.i18n import _, html_lang
+from data.i18n import N_
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
-UNREACHABLE = "The database cannot be reached or is busy: nothing was saved. Try again in a moment."
+UNREACHABLE = N_("The database cannot be reached or is busy: nothing was saved. Try again in a moment.")
+UNEXPECTED = N_("Something went wrong on the server. Reload the page; if it happens again, tell your administrator.")
 NOT_A_CALLBACK = "not a callback request"
 # Dash's page router reads the address from this component; it fails on anything but text.
 PAGE_LOCATION = "_pages_location"
-PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>503</title><link rel='stylesheet' "
-        "href='/assets/bootstrap.min.css'></head><body class='container py-5'><div class='alert alert-danger' "
-        "role='alert' id='{id}'>{message}</div><a href=''>Reload</a></body></html>")
+PAGE = ("<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{status}</title><link rel='stylesheet' "
+        "href='/assets/bootstrap.min.css'></head><body class='container py-5'><main><div class='alert alert-danger' "
+        "role='alert' id='{id}'>{message}</div><a href=''>{reload}</a></main></body></html>")
 
 
 def is_outage(error: Exception) -> bool:
@@ -30,11 +36,24 @@ def outage_answer(error: Exception):
     if not is_outage(error):
         raise error
     log.warning("database unreachable: %s", error.__class__.__name__)
+    return _answer(UNREACHABLE, 503)
+
+
+def unexpected_answer(error):
+    """The answer to a bug: logged, and a message in the reader's language rather than a bare 500."""
+    log.error("unexpected error", exc_info=getattr(error, "original_exception", error))
+    return _answer(UNEXPECTED, 500)
+
+
+def _answer(message: str, status: int):
+    """A message in the app's banner for callbacks (the page stays as it was), JSON for the API, a page elsewhere."""
     if request.path == CALLBACK_PATH:
-        return jsonify(multi=True, response={}, sideUpdate=problem_props(UNREACHABLE))
+        return jsonify(multi=True, response={}, sideUpdate=problem_props(_(message)))
     if request.path.startswith("/api/"):
-        return jsonify(error=UNREACHABLE), 503
-    return PAGE.format(id=ids.DATABASE_PROBLEM, message=UNREACHABLE), 503, {"Content-Type": "text/html; charset=utf-8"}
+        return jsonify(error=message), status
+    page = PAGE.format(lang=html_lang(), status=status, id=ids.DATABASE_PROBLEM, message=escape(_(message)),
+                       reload=escape(_("Reload")))
+    return page, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def problem_props(message: str) -> dict:
@@ -78,3 +97,4 @@ def _is_item(item) -> bool:
 def init_outage(server: Flask) -> None:
     """Answer database outages everywhere, and refuse malformed callback bodies before Dash sees them."""
     server.register_error_handler(DBAPIError, outage_answer)
+    server.register_error_handler(InternalServerError, unexpected_answer)

@@ -8,18 +8,32 @@ from dash._pages import _parse_query_string, _path_to_page  # the router's own: 
 from flask import request
 
 from callbacks import access_log, area, building, not_found, overview
+from dashboard.i18n import _
+from data.i18n import N_
 
 NOT_FOUND_MODULE = "not_found_404"
 
 
 def register_all() -> None:
     """Register every page in Dash's page registry (call after creating a Dash app with use_pages=True)."""
-    dash.register_page("overview", path="/", name="Buildings", layout=overview.page)
-    dash.register_page("building", path_template="/building/<building_id>", name="Building", layout=building.page)
-    dash.register_page("areas", path="/areas", name="Areas", layout=area.top_page)
-    dash.register_page("area", path_template="/area/<area_id>", name="Area", layout=area.page)
-    dash.register_page("access_log", path="/admin/access-log", name="Access log", layout=access_log.page)
-    dash.register_page(NOT_FOUND_MODULE, path="/404", name="Not found", layout=not_found.page)
+    dash.register_page("overview", path="/", name=N_("Buildings"), title=titled(N_("Buildings")),
+                       layout=overview.page)
+    dash.register_page("building", path_template="/building/<building_id>", name=N_("Building"),
+                       title=titled(N_("Building")), layout=building.page)
+    dash.register_page("areas", path="/areas", name=N_("Areas"), title=titled(N_("Areas")), layout=area.top_page)
+    dash.register_page("area", path_template="/area/<area_id>", name=N_("Area"), title=titled(N_("Area")),
+                       layout=area.page)
+    dash.register_page("access_log", path="/admin/access-log", name=N_("Access log"), title=titled(N_("Access log")),
+                       layout=access_log.page)
+    dash.register_page(NOT_FOUND_MODULE, path="/404", name=N_("Not found"), title=titled(N_("Not found")),
+                       layout=not_found.page)
+
+
+def titled(name: str):
+    """A page's title for the browser tab, made in the reader's language when the page is opened."""
+    def title(**_variables) -> str:
+        return _("%(page)s · Building status", page=_(name))
+    return title
 
 
 def first_page():

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from data import queries
 from data.accounts import Account
+from data.i18n import N_, Text
 from data.queries import path_ids
 
 PERMISSIONS = {
@@ -15,7 +16,7 @@ PERMISSIONS = {
     "leader": {"view"},
     "viewer": {"view"},
 }
-HIDDEN = "(hidden)"
+HIDDEN = Text(N_("(hidden)"))
 # Numbers in free text (notes, comments) as people type them: digits split by spaces, dashes or dots, an identity card
 # number ending in X; a match never starts or ends inside a longer number, and any other number of 11 digits or more
 # (a mistyped phone or ID) is masked as a phone. Full-width characters are read as ASCII.

@@ -23,7 +23,8 @@ HASHER = PasswordHasher()
 # A session that has not ended, of an active user, with the paths of the user's areas (a row per area; one with no
 # path for a user without areas). Built once: every request reads it.
 LIVE_SESSION = (
-    select(UserSession.user_id, UserSession.created_at, UserSession.last_seen_at, User.username, User.role, Area.path)
+    select(UserSession.user_id, UserSession.created_at, UserSession.last_seen_at, User.username, User.role,
+           User.language, Area.path)
     .join(User, User.id == UserSession.user_id)
     .outerjoin(UserArea, UserArea.user_id == User.id).outerjoin(Area, Area.id == UserArea.area_id)
     .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None), User.active.is_(True))
@@ -51,8 +52,11 @@ class Account:
     username: str
     role: str
     area_paths: tuple[str, ...]
+    language: str | None = None
 
 
+# The interface languages a user may choose (Babel locale names).
+LANGUAGES = ("zh_CN", "en")
 SYSTEM = Account(0, "system", "admin", ())
 
 
@@ -103,6 +107,13 @@ def set_areas(conn: Connection, username: str, area_ids: list[int]) -> None:
     user_id = _user_id(conn, username)
     _set_areas(conn, user_id, area_ids)
     end_user_sessions(conn, user_id)
+
+
+def set_language(conn: Connection, user_id: int, language: str) -> None:
+    """Remember the interface language a user chose (one of LANGUAGES)."""
+    if language not in LANGUAGES:
+        raise AccountError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    conn.execute(update(User).where(User.id == user_id).values(language=language))
 
 
 def user_exists(conn: Connection, username: str) -> bool:
@@ -188,7 +199,8 @@ def session_state(conn: Connection, token: str, now: dt.datetime | None = None) 
     if not rows or _expired(rows[0], now):
         return None, False
     first, paths = rows[0], tuple(row.path for row in rows if row.path is not None)
-    return Account(first.user_id, first.username, first.role, paths), now - first.last_seen_at >= TOUCH_EVERY
+    account = Account(first.user_id, first.username, first.role, paths, first.language)
+    return account, now - first.last_seen_at >= TOUCH_EVERY
 
 
 def needs_touch(conn: Connection, token: str, now: dt.datetime | None = None) -> bool:

@@ -5,7 +5,6 @@ import datetime as dt
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,12 +12,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data import queries, vocabulary
 from data.access import authorize
 from data.accounts import Account
+from data.days import DEFAULT_TIMEZONE, local_day, local_day_sql
 from data.models import Area, AreaCount, AreaDailyDelta, Building, BuildingStatusCount, Unit, UnitChange
 from data.quarantine import NotEnded, expiring_codes, has_ended
 from data.validation import DATE_FIELDS, EDIT_FIELDS, Catalogues, InvalidEdit, check, typed
 
 SOURCES = tuple(vocabulary.SOURCES)
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Ids per IN (...) list: PostgreSQL takes at most 65,535 bound parameters a statement, some SQLite builds 32,766.
 IDS_PER_QUERY = 10_000
 
@@ -54,9 +53,10 @@ class UnknownBatch(LookupError):
 class UndoRefused(Exception):
     """A batch cannot be undone: units changed after it (`later`), or its earlier values no longer validate."""
 
-    def __init__(self, later: list[dict], reason: str | None = None):
+    def __init__(self, later: list[dict], invalid: InvalidEdit | None = None):
+        reason = f"the earlier values are no longer valid: {invalid}" if invalid else None
         super().__init__(reason or f"changed after this batch: {[change['label'] for change in later]}")
-        self.later = later
+        self.later, self.invalid = later, invalid
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ class ChangeContext:
 
     @property
     def today(self) -> dt.date:
-        """The local day of the change: a quarantine cannot start after it."""
-        return self.at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.timezone)).date()
+        """The local day of the change: a quarantine cannot start after it, and its daily deltas count on it."""
+        return local_day(self.at, self.timezone)
 
 
 def apply_edits(
@@ -116,7 +116,7 @@ def apply_edits(
         conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), _area_deltas(values, current)
     )
     _add_counts(
-        conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.at.date())
+        conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.today)
     )
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
     return changed
@@ -144,7 +144,7 @@ def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext, building_id:
     except StaleEdit as stale:
         raise UndoRefused(stale.later) from None
     except InvalidEdit as invalid:
-        raise UndoRefused([], f"the earlier values are no longer valid: {invalid}") from None
+        raise UndoRefused([], invalid) from None
 
 
 def confirm_ended(conn: Connection, unit_id: int, version: int, building_id: int, ctx: ChangeContext) -> dict:
@@ -416,8 +416,9 @@ def _bump_revisions(conn: Connection, building_ids: set[int]) -> None:
         conn.execute(update(Building).where(Building.id.in_(chunk)).values(revision=Building.revision + 1))
 
 
-def recount(conn: Connection) -> None:
-    """Rebuild the per-building counts and the area rollups from the units (after bulk loads, and to check them)."""
+def recount(conn: Connection, timezone: str = DEFAULT_TIMEZONE) -> None:
+    """Rebuild the per-building counts and the area rollups from the units, and the daily deltas from the history in
+    the local days of a time zone (after bulk loads, and to check them)."""
     conn.execute(delete(BuildingStatusCount))
     grouped = select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status)
     conn.execute(insert(BuildingStatusCount).from_select(["building_id", "status", "count"], grouped))
@@ -427,35 +428,27 @@ def recount(conn: Connection) -> None:
     if rows:
         conn.execute(insert(AreaCount), rows)
     conn.execute(delete(AreaDailyDelta))
-    daily = [{"area_id": a, "day": d, "status": s, "delta": n} for (a, d, s), n in daily_totals(conn).items() if n]
+    totals = daily_totals(conn, timezone)
+    daily = [{"area_id": a, "day": d, "status": s, "delta": n} for (a, d, s), n in totals.items() if n]
     for start in range(0, len(daily), 50_000):
         conn.execute(insert(AreaDailyDelta), daily[start:start + 50_000])
 
 
-def daily_totals(conn: Connection) -> Counter:
-    """Net change of units per (area, day, status) over each area's subtree, recounted from the change history."""
+def daily_totals(conn: Connection, timezone: str = DEFAULT_TIMEZONE) -> Counter:
+    """Net change of units per (area, local day, status) over each area's subtree, recounted from the change
+    history."""
     paths = dict(conn.execute(select(Area.id, Area.path)).all())
-    day = (
-        func.date(UnitChange.changed_at)
-        if conn.dialect.name == "sqlite"
-        else func.date_trunc("day", UnitChange.changed_at)
-    )
+    day = local_day_sql(conn, UnitChange.changed_at, timezone)
     totals: Counter = Counter()
     for column, sign in ((UnitChange.status_after, 1), (UnitChange.status_before, -1)):
         grouped = conn.execute(
             select(Building.area_id, day, column, func.count()).join(Building, Building.id == UnitChange.building_id)
             .where(column.is_not(None), UnitChange.status_before.is_distinct_from(UnitChange.status_after))
             .group_by(Building.area_id, day, column))
-        for area_id, when, status, count in grouped:
-            day_value = when if isinstance(when, dt.date) and not isinstance(when, dt.datetime) else _as_date(when)
+        for area_id, day_value, status, count in grouped:
             for ancestor in queries.path_ids(paths[area_id]):
                 totals[(ancestor, day_value, status)] += sign * count
     return totals
-
-
-def _as_date(value) -> dt.date:
-    """A date from what the database's day function returned (text on SQLite, a timestamp on PostgreSQL)."""
-    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
 
 
 def area_totals(conn: Connection) -> dict[tuple, tuple[int, int, int]]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from data import accounts
 from data.bulk import load_rows, reset_sequences
 from data.changes import recount
+from data.days import DEFAULT_TIMEZONE, local_day
 from data.models import (
     Area,
     AreaCount,
@@ -145,8 +146,10 @@ def clear(engine: Engine) -> None:
 def create_demo(engine: Engine, units: int | None = None, today: dt.date | None = None,
                 now: dt.datetime | None = None) -> DemoReport:
     """Create the demo sub-district (33 buildings), or as many buildings as make at least `units` units, with a
-    history that ends on `today` and never after `now` (UTC; default: this moment)."""
-    clock = Clock(today or dt.date.today(), now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    history that ends on `today` (default: the day of `now` in Beijing, whose working hours the history keeps) and
+    never after `now` (UTC; default: this moment)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    clock = Clock(today or local_day(now, DEFAULT_TIMEZONE), now)
     ids = Ids()
     areas = AreaMaker(ids)
     with engine.begin() as conn:

@@ -91,6 +91,7 @@ class Status(Base):
     label_en: Mapped[str] = mapped_column(String(100))
     color: Mapped[str] = mapped_column(String(7))
     text_code: Mapped[str] = mapped_column(String(4))
+    text_code_zh: Mapped[str] = mapped_column(String(4), server_default="?")
     pattern: Mapped[str] = mapped_column(String(16), default="solid")
     sort_order: Mapped[int] = mapped_column(Integer)
     applies_to: Mapped[list[str]] = mapped_column(JSON)
@@ -185,6 +186,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The interface language the user chose (zh_CN or en); None until they choose, so their browser's decides.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class UserArea(Base):
@@ -229,7 +232,7 @@ class AreaCount(Base):
 
 
 class AreaDailyDelta(Base):
-    """Net change of units per status, per area subtree and day (UTC): trends and "as of" counts without scanning."""
+    """Net change of units per status, per area subtree and local day: trends and "as of" counts without scanning."""
 
     __tablename__ = "area_daily_deltas"
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from data.days import DEFAULT_TIMEZONE, day_start
 from data.models import (
     Area,
     AreaCount,
@@ -140,8 +141,8 @@ def unit_history(conn: Connection, unit_id: int, limit: int = HISTORY_LIMIT) -> 
 
 
 def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT,
-                   between: tuple[dt.date, dt.date] | None = None) -> list[dict]:
-    """A building's latest batches of changes (optionally between two days), newest first: time, actor, source,
+                   between: tuple[dt.date, dt.date] | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[dict]:
+    """A building's latest batches of changes (optionally between two local days), newest first: time, actor, source,
     comment, how many units and their status moves (before, after), and the change rows (with each unit's label and
     entrance) of the first RECENT_DETAILS units."""
     # The newest rows, read along the (building, time) index, name the newest batches; their rows then come whole.
@@ -149,7 +150,8 @@ def recent_batches(conn: Connection, building_id: int, limit: int = RECENT_LIMIT
               .order_by(UnitChange.changed_at.desc(), UnitChange.id.desc()).limit(limit * 50))
     if between:
         latest = latest.where(
-            UnitChange.changed_at >= _start_of(between[0]), UnitChange.changed_at < _start_of(between[1], 1)
+            UnitChange.changed_at >= day_start(between[0], timezone),
+            UnitChange.changed_at < day_start(between[1], timezone, 1),
         )
     changes: dict[str, list[dict]] = {
         batch_id: [] for batch_id in list(dict.fromkeys(conn.execute(latest).scalars()))[:limit]
@@ -208,27 +210,24 @@ def unit_labels(conn: Connection, unit_ids: list[int], building_id: int) -> dict
     return dict(conn.execute(query).all())
 
 
-def statuses_as_of(conn: Connection, building_id: int, day: dt.date) -> dict[int, str]:
-    """Each unit's status at the end of a day (UTC), replayed from the history; units without a record yet are
+def statuses_as_of(conn: Connection, building_id: int, day: dt.date,
+                   timezone: str = DEFAULT_TIMEZONE) -> dict[int, str]:
+    """Each unit's status at the end of a local day, replayed from the history; units without a record yet are
     absent."""
     rows = conn.execute(
         select(UnitChange.unit_id, UnitChange.status_after)
-        .where(UnitChange.building_id == building_id, UnitChange.changed_at < _start_of(day, 1))
+        .where(UnitChange.building_id == building_id, UnitChange.changed_at < day_start(day, timezone, 1))
         .order_by(UnitChange.changed_at, UnitChange.id)
     )
     return dict(rows.all())
 
 
-def units_changed_between(conn: Connection, building_id: int, first: dt.date, last: dt.date) -> set[int]:
-    """Units of a building with any change from the start of one day to the end of another."""
+def units_changed_between(conn: Connection, building_id: int, first: dt.date, last: dt.date,
+                          timezone: str = DEFAULT_TIMEZONE) -> set[int]:
+    """Units of a building with any change from the start of one local day to the end of another."""
     return set(conn.execute(select(UnitChange.unit_id).where(
-        UnitChange.building_id == building_id, UnitChange.changed_at >= _start_of(first),
-        UnitChange.changed_at < _start_of(last, 1))).scalars())
-
-
-def _start_of(day: dt.date, plus_days: int = 0) -> dt.datetime:
-    """Midnight (UTC) at the start of a day, or of a day some days later."""
-    return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time())
+        UnitChange.building_id == building_id, UnitChange.changed_at >= day_start(first, timezone),
+        UnitChange.changed_at < day_start(last, timezone, 1))).scalars())
 
 
 def batch_buildings(conn: Connection, batch_id: str) -> set[int]:
@@ -280,7 +279,8 @@ def area_rollups(conn: Connection, area_ids: list[int]) -> dict[int, list[dict]]
 
 
 def area_daily_deltas(conn: Connection, area_ids: list[int], after: dt.date) -> dict[int, list[dict]]:
-    """Maintained net changes per day and status after a day, for each area (at most days x statuses rows each)."""
+    """Maintained net changes per local day and status after a day, for each area (at most days x statuses rows
+    each)."""
     found: dict[int, list[dict]] = {area_id: [] for area_id in area_ids}
     rows = conn.execute(
         select(AreaDailyDelta.__table__).where(AreaDailyDelta.area_id.in_(area_ids), AreaDailyDelta.day > after)
@@ -293,13 +293,15 @@ def area_daily_deltas(conn: Connection, area_ids: list[int], after: dt.date) -> 
 EXCEPTION_LIMIT = 50
 
 
-def area_exceptions(conn: Connection, area_path: str, today: dt.date, waited_days: int) -> dict[str, list[dict]]:
-    """What needs people in an area: long-unverified units, quarantines ending today or tomorrow, the buildings with
-    most units in quarantine, and mixed-use units in quarantine (labels and buildings only: no personal data)."""
+def area_exceptions(conn: Connection, area_path: str, today: dt.date, waited_days: int,
+                    timezone: str = DEFAULT_TIMEZONE) -> dict[str, list[dict]]:
+    """What needs people in an area on a local day: units unverified since before the start of a day some days ago,
+    quarantines ending today or tomorrow, the buildings with most units in quarantine, and mixed-use units in
+    quarantine (labels and buildings only: no personal data)."""
     catalogue = statuses(conn)
     knock = [s["code"] for s in catalogue if s["door_knock"]]
     dated = dated_codes(catalogue)
-    since = dt.datetime.combine(today - dt.timedelta(days=waited_days), dt.time())
+    since = day_start(today, timezone, -waited_days)
     return {
         "unverified": _units_where(conn, area_path, Unit.status.in_(knock), Unit.status_since < since),
         "ending": _units_where(conn, area_path, Unit.status.in_(dated),

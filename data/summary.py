@@ -43,7 +43,7 @@ def kpis(rows: list[dict], statuses: list[dict]) -> dict:
 
 
 def counts_by_day(current: dict[str, int], deltas: list[dict], days: list[dt.date]) -> dict[dt.date, dict[str, int]]:
-    """Counts by status at the end of each day: today's counts minus every change made after that day."""
+    """Counts by status at the end of each local day: today's counts minus every change made after that day."""
     later: dict[str, int] = {}
     by_day: dict[dt.date, dict[str, int]] = {}
     pending = sorted(deltas, key=lambda d: d["day"], reverse=True)

@@ -10,6 +10,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from data.i18n import N_, Text
+from data.vocabulary import FIELDS
+
 EDIT_FIELDS = ("status", "use", "occupant_name", "residents", "staff", "contact_phone", "quarantine_start",
                "quarantine_end", "note")
 TEXT_LIMITS = {"occupant_name": 200, "note": 2000}
@@ -17,13 +20,16 @@ DATE_FIELDS = ("quarantine_start", "quarantine_end")
 COUNT_FIELDS = {"residents": "max_residents", "staff": "max_staff"}
 OCCUPANT_FIELDS = ("occupant_name", "residents", "staff")
 MAX_QUARANTINE_DAYS = 366
+WHOLE_NUMBER = N_("a whole number")
+A_DATE = N_("a date like 2020-03-01")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Area code (3 or 4 digits starting with 0) and a 7- or 8-digit number: 10 to 12 digits in all.
 LANDLINE = re.compile(r"^0\d{9,11}$")
 EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)(\d{1,6})$", re.IGNORECASE)
-PHONE_EXAMPLE = (
-    "a mobile like 13800138000, or a landline with its area code like 010-68881234 (extension: 010-68881234转123)"
+NOT_A_PHONE = N_(
+    "not a phone number: enter a mobile like 13800138000, or a landline with its area code like 010-68881234 "
+    "(extension: 010-68881234转123)"
 )
 
 
@@ -57,7 +63,7 @@ def typed(raw: dict, catalogues: Catalogues) -> tuple[dict, dict[str, str]]:
         try:
             values[name] = _CLEANERS[name](value, catalogues) if name in _CLEANERS else _refuse(name)
         except ValueError as problem:
-            errors[name] = str(problem)
+            errors[name] = problem.args[0]
     return values, errors
 
 
@@ -81,32 +87,32 @@ def clean(row: dict, raw: dict, catalogues: Catalogues, today: dt.date) -> tuple
 
 def _refuse(name: str):
     """Fields that no edit may set."""
-    raise ValueError(f"{name} cannot be edited")
+    raise ValueError(Text(N_("%(field)s cannot be edited"), field=FIELDS.get(name, name)))
 
 
 def _status(value, catalogues: Catalogues) -> str:
     """A status code of the catalogue."""
     if not isinstance(value, str) or value not in catalogues.statuses:
-        raise ValueError("choose a status from the list")
+        raise ValueError(Text(N_("choose a status from the list")))
     return value
 
 
 def _use(value, catalogues: Catalogues) -> str:
     """A use of the catalogue (home, firm or both)."""
     if not isinstance(value, str) or value not in catalogues.uses:
-        raise ValueError("choose a use from the list")
+        raise ValueError(Text(N_("choose a use from the list")))
     return value
 
 
 def _plain_text(value, limit: int) -> str:
     """Text up to a length, trimmed; no control characters that a database cannot store."""
     if value is not None and not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ValueError("text expected")
+        raise ValueError(Text(N_("text expected")))
     cleaned = "" if value is None else str(value).strip()
     if "\x00" in cleaned:
-        raise ValueError("contains a NUL character")
+        raise ValueError(Text(N_("contains a NUL character")))
     if len(cleaned) > limit:
-        raise ValueError(f"at most {limit} characters")
+        raise ValueError(Text(N_("at most %(limit)s characters"), limit=limit))
     return cleaned
 
 
@@ -144,20 +150,20 @@ def _phone(value, _catalogues) -> str:
         return ""
     number = normalise_phone(text)
     if number is None:
-        raise ValueError(f"not a phone number: enter {PHONE_EXAMPLE}")
+        raise ValueError(Text(NOT_A_PHONE))
     return number
 
 
 def _count(value, _catalogues) -> int:
     """A whole number of people (the use's range is checked with the unit)."""
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise ValueError("a whole number")
+        raise ValueError(Text(WHOLE_NUMBER))
     try:
         number = int(str(value).strip()) if value not in (None, "") else 0
     except ValueError:
-        raise ValueError("a whole number") from None
+        raise ValueError(Text(WHOLE_NUMBER)) from None
     if number < 0:
-        raise ValueError("0 or more")
+        raise ValueError(Text(N_("0 or more")))
     return number
 
 
@@ -169,13 +175,13 @@ def _date(value, _catalogues) -> dt.date | None:
         value = value.date()
     if not isinstance(value, dt.date):
         if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
-            raise ValueError("a date like 2020-03-01")
+            raise ValueError(Text(A_DATE))
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError("a date like 2020-03-01") from None
+            raise ValueError(Text(A_DATE)) from None
     if not 1900 <= value.year <= 2100:
-        raise ValueError("a date from 1900 to 2100")
+        raise ValueError(Text(N_("a date from 1900 to 2100")))
     return value
 
 
@@ -197,7 +203,8 @@ def _check_status_fits_use(row: dict, values: dict, catalogues: Catalogues, erro
         return
     status, use = catalogues.statuses[_after(row, values, "status")], _after(row, values, "use")
     if use not in status["applies_to"]:
-        errors["status"] = f"{status['label_en']} does not apply to a {catalogues.uses[use]['label_en'].lower()} unit"
+        errors["status"] = Text(N_("%(status)s does not apply to a “%(use)s” unit"), status=status,
+                                use=catalogues.uses[use])
 
 
 def bulk_values(catalogues: Catalogues, status: str, start, end, clear_occupants: bool) -> dict:
@@ -211,9 +218,11 @@ def bulk_values(catalogues: Catalogues, status: str, start, end, clear_occupants
     return values
 
 
-def dated_labels(catalogues: Catalogues) -> str:
-    """The labels of the statuses that carry dates, for messages."""
-    return ", ".join(s["label_en"] for s in catalogues.statuses.values() if s["requires_dates"]) or "no status"
+def dated_labels(catalogues: Catalogues) -> dict:
+    """The labels of the statuses that carry dates, in both languages, for messages."""
+    dated = [s for s in catalogues.statuses.values() if s["requires_dates"]]
+    return {f"label_{language}": separator.join(s[f"label_{language}"] for s in dated) or nothing
+            for language, separator, nothing in (("en", ", ", "no status"), ("zh", "、", "无"))}
 
 
 def _check_dates(row: dict, values: dict, catalogues: Catalogues, today: dt.date, errors: dict) -> None:
@@ -223,7 +232,8 @@ def _check_dates(row: dict, values: dict, catalogues: Catalogues, today: dt.date
     if not status["requires_dates"]:
         for name in DATE_FIELDS:
             if values.get(name) is not None:
-                errors[name] = f"only for {dated_labels(catalogues)}: leave it empty for {status['label_en']}"
+                errors[name] = Text(N_("only for %(dated)s: leave it empty for %(status)s"),
+                                    dated=dated_labels(catalogues), status=status)
             elif row[name] is not None and ("status" in values or name in values):
                 values[name] = None
         return
@@ -231,15 +241,15 @@ def _check_dates(row: dict, values: dict, catalogues: Catalogues, today: dt.date
         return
     start, end = _after(row, values, "quarantine_start"), _after(row, values, "quarantine_end")
     if start is None:
-        errors["quarantine_start"] = f"required for {status['label_en']}"
+        errors["quarantine_start"] = Text(N_("required for %(status)s"), status=status)
     elif start > today and "quarantine_start" in values:
-        errors["quarantine_start"] = f"cannot start after today ({today.isoformat()})"
+        errors["quarantine_start"] = Text(N_("cannot start after today (%(today)s)"), today=today.isoformat())
     elif end is None:
         values["quarantine_end"] = start + dt.timedelta(days=status["default_days"] or 0)
     elif end < start:
-        errors["quarantine_end"] = "ends before it starts"
+        errors["quarantine_end"] = Text(N_("ends before it starts"))
     elif (end - start).days > MAX_QUARANTINE_DAYS:
-        errors["quarantine_end"] = f"at most {MAX_QUARANTINE_DAYS} days after the start"
+        errors["quarantine_end"] = Text(N_("at most %(days)s days after the start"), days=MAX_QUARANTINE_DAYS)
 
 
 def _check_counts(row: dict, values: dict, catalogues: Catalogues, errors: dict) -> None:
@@ -250,8 +260,9 @@ def _check_counts(row: dict, values: dict, catalogues: Catalogues, errors: dict)
     for name, limit_name in COUNT_FIELDS.items():
         number, limit = _after(row, values, name), use[limit_name]
         if number > limit:
-            errors[name] = (f"a {use['label_en'].lower()} has no {name}: enter 0" if limit == 0
-                            else f"at most {limit:,} {name} in a {use['label_en'].lower()} unit")
+            errors[name] = (Text(N_("a “%(use)s” unit has no %(field)s: enter 0"), use=use, field=FIELDS[name])
+                            if limit == 0 else Text(N_("at most %(limit)s %(field)s in a “%(use)s” unit"),
+                                                    limit=f"{limit:,}", field=FIELDS[name], use=use))
 
 
 def _check_unoccupied(row: dict, values: dict, catalogues: Catalogues, errors: dict) -> None:
@@ -261,4 +272,5 @@ def _check_unoccupied(row: dict, values: dict, catalogues: Catalogues, errors: d
         return
     for name in OCCUPANT_FIELDS:
         if _after(row, values, name):
-            errors.setdefault(name, f"a {status['label_en'].lower()} unit has nobody in it: clear this field")
+            errors.setdefault(name, Text(N_("a “%(status)s” unit has nobody in it: clear this field"),
+                                         status=status))

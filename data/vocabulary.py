@@ -30,6 +30,13 @@ AREA_KINDS = _terms(("city", "City", "市"), ("district", "District", "区"), ("
 BUILDING_USES = _terms(("residential", "Residential", "住宅"), ("commercial", "Commercial", "商务楼宇"),
                        ("mixed", "Commercial-residential", "商住楼宇"))
 
+# The editable fields of a unit, as messages name them.
+FIELDS = _terms(("status", "status", "状态"), ("use", "use", "使用性质"),
+                ("occupant_name", "occupant", "住户/单位名称"),
+                ("residents", "residents", "居住人数"), ("staff", "staff", "员工人数"),
+                ("contact_phone", "phone", "联系电话"), ("quarantine_start", "quarantine start", "隔离开始"),
+                ("quarantine_end", "quarantine end", "隔离结束"), ("note", "note", "备注"),
+                ("head_count", "head count", "人数"))
 
 # The unit use that is both a firm and a home (企住一体): the grid marks its units in bold, underlined.
 MIXED_USE = "mixed"

@@ -8,10 +8,14 @@ import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from dashboard import ids
-from data.vocabulary import AREA_KINDS, label
+from dashboard.i18n import _, label, language, number, text_code, when
+from data.i18n import N_
+from data.vocabulary import AREA_KINDS
 from layouts.common import contrast_ratio, safe_colour, status_chip
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+AS_OF_NOTE = N_("As it was at the end of %(day)s: counts by status and by area. Buildings, exceptions and people show "
+                "today.")
 
 
 def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict], figures: dict,
@@ -25,21 +29,20 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
         dbc.Alert([html.Div(refusal) for refusal in refusals], id=ids.ADDRESS_PROBLEM, color="warning",
                   className="py-2") if refusals else None,
         html.Div([
-            html.H1([found["name"], html.Small(f" {label(AREA_KINDS, found['kind'])}", className="text-muted h6")],
+            html.H1([found["name"], html.Small(f" {kind_label(found['kind'])}", className="text-muted h6")],
                     className="h3 me-auto mb-0"),
             as_of_form(as_of),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-        dbc.Alert(f"As it was at the end of {as_of.isoformat()} (UTC days): counts by status and by area. "
-                  "Buildings, exceptions and people show today.", color="info", className="py-2") if as_of else None,
+        dbc.Alert(_(AS_OF_NOTE, day=when(as_of)), color="info", className="py-2") if as_of else None,
         kpi_cards(figures, statuses),
-        html.Div([status_chip(s, f"{s['label_en']} {figures['by_status'].get(s['code'], 0):,}") for s in statuses],
+        html.Div([status_chip(s, f"{label(s)} {number(figures['by_status'].get(s['code'], 0))}") for s in statuses],
                  className="d-flex flex-wrap gap-2 my-2"),
         _children_section(children, child_counts, statuses) if children else None,
-        html.H2("Needs attention", className="h5 mt-3") if attention is not None else None,
+        html.H2(_("Needs attention"), className="h5 mt-3") if attention is not None else None,
         attention,
-        html.Section([html.H2("Last 90 days", className="h5 mt-3"),
+        html.Section([html.H2(_("Last 90 days"), className="h5 mt-3"),
                       _graph(trend, ids.AREA_TREND)]) if trend is not None else None,
-        html.H2(f"Buildings ({len(buildings)}{'+' if len(buildings) >= limit else ''})", className="h5 mt-3"),
+        html.H2(counted(_("Buildings"), len(buildings), limit), className="h5 mt-3"),
         building_table(buildings, building_counts, statuses),
     ])
 
@@ -53,17 +56,34 @@ def breadcrumbs(trail: list[dict], visible: set[int]) -> html.Nav:
         )
         for a in trail
     ]
-    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": _("Breadcrumb")})
+
+
+def kind_label(kind: str) -> str:
+    """An area kind in the reader's language (an unknown one as stored)."""
+    return label(AREA_KINDS.get(kind, kind))
+
+
+def status_name(status: dict) -> str:
+    """A status as a chart legend or table column names it: its text code and label."""
+    return f"{text_code(status)} {label(status)}"
+
+
+def counted(title: str, count: int, limit: int) -> str:
+    """A heading with how many items it lists; '300+' when the list stops at its limit."""
+    if count >= limit:
+        return _("%(title)s (%(count)s+)", title=title, count=number(count))
+    return _("%(title)s (%(count)s)", title=title, count=number(count))
 
 
 def as_of_form(as_of) -> html.Form:
     """A date and a button: a plain GET, so that the address of a past view can be shared."""
     return html.Form([
-        html.Label("As of", htmlFor="as-of", className="small"),
+        html.Label(_("As of"), htmlFor="as-of", className="small"),
         dcc.Input(id="as-of", name="as_of", type="date", value=as_of.isoformat() if as_of else None,
                   className="form-control form-control-sm", style={"width": "10rem"}),
-        html.Button("Show", type="submit", className="btn btn-sm btn-outline-primary"),
-        dcc.Link("Today", href="?", className="small") if as_of else None,
+        html.Button(_("Show"), type="submit", className="btn btn-sm btn-outline-primary"),
+        dcc.Link(_("Today"), href="?", className="small") if as_of else None,
     ], method="get", className="d-flex align-items-center gap-2")
 
 
@@ -77,7 +97,7 @@ def trend_figure(series: dict, statuses: list[dict]) -> go.Figure:
                 x=days,
                 y=[series[day].get(s["code"], 0) for day in days],
                 mode="lines",
-                name=f"{s['text_code']} {s['label_en']}",
+                name=status_name(s),
                 line={
                     "color": _line_colour(s["color"]),
                     "width": 2,
@@ -89,8 +109,14 @@ def trend_figure(series: dict, statuses: list[dict]) -> go.Figure:
     )
     figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 30, "b": 20}, plot_bgcolor="white",
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+                         xaxis={"tickformat": date_format(), "hoverformat": date_format()},
                          yaxis={"gridcolor": "#eeeeee", "rangemode": "tozero"}, hovermode="x unified")
     return figure
+
+
+def date_format() -> str:
+    """How the trend's axis and hover write a day (a d3 format: plotly's own month names are English only)."""
+    return "%-m月%-d日" if language().startswith("zh") else "%b %-d"
 
 
 def _line_colour(color: str) -> str:
@@ -103,32 +129,33 @@ def kpi_cards(figures: dict, statuses: list[dict]) -> dbc.Row:
     firm status."""
     by_code = {s["code"]: s for s in statuses}
     cards = [
-        ("Units", f"{figures['units']:,}"),
-        ("Households", f"{figures['households']:,}"),
-        ("Firms", f"{figures['firms']:,}"),
+        ("units", _("Units"), number(figures["units"])),
+        ("households", _("Households"), number(figures["households"])),
+        ("firms", _("Firms"), number(figures["firms"])),
     ]
-    cards += [(label, f"{figures['people'][key]:,}") for key, label in (("residents", "Residents"), ("staff", "Staff"))
+    cards += [(key, name, number(figures["people"][key])) for key, name in (("residents", _("Residents")),
+                                                                             ("staff", _("Staff")))
               if key in figures["people"]]
     cards += [
-        (f"Residents in {by_code[code]['label_en'].lower()}", f"{people:,}")
+        (f"residents-{code}", _("Residents in %(status)s", status=label(by_code[code]).lower()), number(people))
         for code, people in figures["residents"].items()
     ]
     cards += [
-        (f"Firms: {by_code[code]['label_en'].lower()}", f"{share:.0%}")
+        (f"firms-{code}", _("Firms: %(status)s", status=label(by_code[code]).lower()), f"{share:.0%}")
         for code, share in figures["firm_shares"].items()
     ]
     return dbc.Row(
         [
             dbc.Col(
                 dbc.Card(
-                    dbc.CardBody([html.Div(label, className="small text-muted"), html.Div(value, className="h4 mb-0")])
+                    dbc.CardBody([html.Div(name, className="small text-muted"), html.Div(value, className="h4 mb-0")])
                 ),
                 xs=6,
                 md=4,
                 xl=2,
-                className="mb-2",
+                className=f"mb-2 kpi-{key}",
             )
-            for label, value in cards
+            for key, name, value in cards
         ],
         className="g-2 kpis",
     )
@@ -142,11 +169,13 @@ def breakdown_figure(children: list[dict], child_counts: dict[int, dict[str, int
             go.Bar(
                 y=names,
                 x=[child_counts[c["id"]].get(s["code"], 0) for c in children],
-                name=f"{s['text_code']} {s['label_en']}",
+                name=status_name(s),
                 orientation="h",
                 marker={"color": safe_colour(s["color"]), "line": {"color": "#9e9e9e", "width": 0.5}},
                 customdata=[c["id"] for c in children],
-                hovertemplate="%{y}: %{x} " + s["label_en"] + "<extra></extra>",
+                # Plotly's own placeholders go in as values: the message keeps its place for them.
+                hovertemplate=_("%(area)s: %(count)s %(status)s", area="%{y}", count="%{x}", status=label(s))
+                + "<extra></extra>",
             )
             for s in statuses
         ]
@@ -169,12 +198,12 @@ def _children_section(
     children: list[dict], child_counts: dict[int, dict[str, int]], statuses: list[dict]
 ) -> html.Section:
     """The breakdown by child area: a chart and a sortable table."""
-    rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": label(AREA_KINDS, c["kind"]),
+    rows = [{"area": _link(c["name"], f"/area/{c['id']}"), "kind": kind_label(c["kind"]),
              **_status_columns(child_counts[c["id"]], statuses)} for c in children]
     return html.Section([
-        html.H2("By area", className="h5 mt-3"),
+        html.H2(_("By area"), className="h5 mt-3"),
         _graph(breakdown_figure(children, child_counts, statuses), ids.AREA_CHART),
-        _table(ids.AREA_CHILDREN, rows, [("area", "Area"), ("kind", "Kind")], statuses),
+        _table(ids.AREA_CHILDREN, rows, [("area", _("Area")), ("kind", _("Kind"))], statuses),
     ])
 
 
@@ -184,7 +213,7 @@ def building_table(
     """Buildings of the subtree with their counts; the name opens the grid."""
     rows = [{"building": _link(b["name"], f"/building/{b['id']}"), "area": b["area_name"],
              **_status_columns(counts[b["id"]], statuses)} for b in buildings]
-    return _table(ids.AREA_BUILDINGS, rows, [("building", "Building"), ("area", "Workstation")], statuses)
+    return _table(ids.AREA_BUILDINGS, rows, [("building", _("Building")), ("area", _("Workstation"))], statuses)
 
 
 def _table(
@@ -192,8 +221,8 @@ def _table(
 ) -> dash_table.DataTable:
     """A sortable table: leading text columns, then one numeric column per status and the total."""
     columns = [{"id": key, "name": name, "presentation": "markdown"} for key, name in leading]
-    columns += [{"id": s["code"], "name": f"{s['text_code']} {s['label_en']}", "type": "numeric"} for s in statuses]
-    columns.append({"id": "total", "name": "Total", "type": "numeric"})
+    columns += [{"id": s["code"], "name": status_name(s), "type": "numeric"} for s in statuses]
+    columns.append({"id": "total", "name": _("Total"), "type": "numeric"})
     return dash_table.DataTable(id=table_id, data=rows, columns=columns, sort_action="native", page_size=50,
                                 markdown_options={"html": False}, style_table={"overflowX": "auto"},
                                 style_cell={"fontFamily": "inherit", "fontSize": "0.85rem", "padding": "4px 8px"},

@@ -5,14 +5,16 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from data.vocabulary import BUILDING_USES, label
+from dashboard.i18n import _, label, ngettext, number, text_code, when
+from data.i18n import N_
+from data.vocabulary import BUILDING_USES
 from layouts.common import ink, safe_colour
 
 REFRESH_MS = 3_000
-ALL_BUILDINGS = "All buildings"
-RECENT = "Recent changes"
-IN_PERIOD = "Changes in the period"
-ON_DAY = "Changes on {day}"
+ALL_BUILDINGS = N_("All buildings")
+RECENT = N_("Recent changes")
+IN_PERIOD = N_("Changes in the period")
+ON_DAY = N_("Changes on %(day)s")
 
 
 def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None,
@@ -27,11 +29,12 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
         _period_banner(period),
         html.Div([
             html.H1(building["name"], className="h3 mb-0"),
-            html.Span(f"{building['address']} · {label(BUILDING_USES, building['use'])} · {total} units",
+            html.Span(" · ".join([building["address"], label(BUILDING_USES.get(building["use"], building["use"])),
+                                  ngettext("%(count)s unit", "%(count)s units", total, count=number(total))]),
                       className="text-muted"),
         ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
         html.Div(parts["legend"], id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
-                 **{"aria-label": "Legend: click to highlight"}),
+                 **{"aria-label": _("Legend: click to highlight")}),
         html.Div(parts["due"], id=ids.DUE_LIST),
         dbc.Row([
             dbc.Col([
@@ -60,27 +63,28 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
 
 def time_form(period: dict) -> html.Form:
     """Look at the past: the grid as of a day, or the changes between two days (a plain GET: shareable)."""
-    def day_input(name: str, label: str):
+    def day_input(name: str, text: str):
         value = period.get(name)
-        return [html.Label(label, htmlFor=f"time-{name}", className="small"),
+        return [html.Label(text, htmlFor=f"time-{name}", className="small"),
                 dcc.Input(id=f"time-{name}", name=name, type="date", value=value.isoformat() if value else None,
                           className="form-control form-control-sm", style={"width": "10rem"})]
     return html.Form([
-        *day_input("as_of", "As of"), html.Span("or changes", className="small text-muted"), *day_input("from", "from"),
-        *day_input("to", "to"), html.Button("Show", type="submit", className="btn btn-sm btn-outline-primary"),
-        dcc.Link("Today", href="?", className="small") if period else None,
+        *day_input("as_of", _("As of")), html.Span(_("or changes"), className="small text-muted"),
+        *day_input("from", _("from")), *day_input("to", _("to")),
+        html.Button(_("Show"), type="submit", className="btn btn-sm btn-outline-primary"),
+        dcc.Link(_("Today"), href="?", className="small") if period else None,
     ], method="get", className="d-flex flex-wrap align-items-center gap-2 mb-2 d-print-none")
 
 
 def _period_banner(period: dict):
     """What the page shows when it shows the past."""
     if "as_of" in period:
-        return dbc.Alert(f"The grid as it was at the end of {period['as_of'].isoformat()} (UTC days): read-only. "
-                         "The unit panel shows today.", color="info", className="py-2")
+        return dbc.Alert(_("The grid as it was at the end of %(day)s: read-only. The unit panel shows today.",
+                           day=when(period["as_of"])), color="info", className="py-2")
     if "from" in period:
         return dbc.Alert(
-            f"Units changed from {period['from'].isoformat()} to {period['to'].isoformat()} are outlined in "
-            "purple; their changes are listed under the grid.",
+            _("Units changed from %(first)s to %(last)s are outlined in purple; their changes are listed under the "
+              "grid.", first=when(period["from"]), last=when(period["to"])),
             color="info",
             className="py-2",
         )
@@ -90,29 +94,29 @@ def _period_banner(period: dict):
 def _changes_heading(period: dict) -> str:
     """What the list under the grid shows: the latest changes, a day's, or a period's."""
     if "as_of" in period:
-        return ON_DAY.format(day=period["as_of"].isoformat())
-    return IN_PERIOD if "from" in period else RECENT
+        return _(ON_DAY, day=when(period["as_of"]))
+    return _(IN_PERIOD if "from" in period else RECENT)
 
 
 def breadcrumbs(trail: list[dict], visible: set[int], current: str) -> html.Nav:
     """All buildings > district > sub-district > workstation > this building; areas the user may open are links."""
-    items = [html.Li(dcc.Link(ALL_BUILDINGS, href="/"), className="breadcrumb-item")]
+    items = [html.Li(dcc.Link(_(ALL_BUILDINGS), href="/"), className="breadcrumb-item")]
     items += [html.Li(dcc.Link(area["name"], href=f"/area/{area['id']}") if area["id"] in visible else area["name"],
                       className="breadcrumb-item") for area in trail]
     items.append(html.Li(current, className="breadcrumb-item active", **{"aria-current": "page"}))
-    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": "breadcrumb"})
+    return html.Nav(html.Ol(items, className="breadcrumb mb-2"), **{"aria-label": _("Breadcrumb")})
 
 
 def legend_items(statuses: list[dict], counts: dict[str, int]) -> list:
     """One button per status with its count, and the note on bold labels."""
     return [
         html.Button(
-            [html.Span(s["text_code"], className=f"legend-swatch pat-{s['pattern']}",
+            [html.Span(text_code(s), className=f"legend-swatch pat-{s['pattern']}",
                        style={"backgroundColor": safe_colour(s["color"]), "color": ink(s["color"])}),
-             html.Span(f"{s['label_en']} · {s['label_zh']}"), html.B(counts.get(s["code"], 0), className="ms-1")],
-            id=ids.legend_item(s["code"]), className="legend-item", title="Highlight these units", n_clicks=0,
+             html.Span(label(s)), html.B(number(counts.get(s["code"], 0)), className="ms-1")],
+            id=ids.legend_item(s["code"]), className="legend-item", title=_("Highlight these units"), n_clicks=0,
             **{"data-status": s["code"]},
         )
         for s in statuses
-    ] + [html.Span("Bold label: firm and home (企住一体)", className="legend-note")]
+    ] + [html.Span(_("Bold label: firm and home"), className="legend-note")]
 

@@ -7,27 +7,29 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import ids
+from dashboard.i18n import _, label, text_code
 
 
 def bulk_bar(statuses: list[dict]) -> html.Div:
     """The bar's controls; its container stays hidden until units are selected on the grid."""
-    options = [{"label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']}", "value": s["code"]} for s in statuses]
+    options = [{"label": f"{text_code(s)} · {label(s)}", "value": s["code"]} for s in statuses]
     return html.Div(
         [
             html.B(id=ids.BULK_COUNT, className="me-2"),
+            html.Label(_("Set status…"), htmlFor=ids.BULK_STATUS, className="visually-hidden"),
             dbc.Select(
-                id=ids.BULK_STATUS, options=options, placeholder="Set status…", size="sm", style={"width": "15rem"}
+                id=ids.BULK_STATUS, options=options, placeholder=_("Set status…"), size="sm", style={"width": "15rem"}
             ),
             dbc.Input(
                 id=ids.BULK_COMMENT,
-                placeholder="Comment for all (e.g. door-knock round 3)",
+                placeholder=_("Comment for all (e.g. door-knock round 3)"),
                 size="sm",
                 style={"width": "18rem"},
             ),
             quarantine_dates(statuses),
             clear_occupants(statuses),
-            dbc.Button("Apply", id=ids.BULK_APPLY, color="primary", size="sm"),
-            dbc.Button("Clear selection", id=ids.BULK_CLEAR, color="secondary", outline=True, size="sm"),
+            dbc.Button(_("Apply"), id=ids.BULK_APPLY, color="primary", size="sm"),
+            dbc.Button(_("Clear selection"), id=ids.BULK_CLEAR, color="secondary", outline=True, size="sm"),
         ],
         className="bulk-bar d-flex flex-wrap align-items-center gap-2 mb-2",
     )
@@ -38,9 +40,9 @@ def quarantine_dates(statuses: list[dict]) -> html.Div:
     dated = [s["code"] for s in statuses if s["requires_dates"]]
     return html.Div(
         [
-            html.Label("Quarantine from", htmlFor=ids.BULK_START, className="small ms-1"),
+            html.Label(_("Quarantine from"), htmlFor=ids.BULK_START, className="small ms-1"),
             dbc.Input(id=ids.BULK_START, type="date", size="sm", style={"width": "10rem"}),
-            html.Label("to", htmlFor=ids.BULK_END, className="small"),
+            html.Label(_("to"), htmlFor=ids.BULK_END, className="small"),
             dbc.Input(id=ids.BULK_END, type="date", size="sm", style={"width": "10rem"}),
         ],
         id=ids.BULK_DATES,
@@ -55,7 +57,7 @@ def clear_occupants(statuses: list[dict]) -> html.Div:
     return html.Div(
         dbc.Checkbox(
             id=ids.BULK_CLEAR_OCCUPANTS,
-            label="Clear occupant, residents and staff",
+            label=_("Clear occupant, residents and staff"),
             value=False,
             className="small mb-0",
         ),

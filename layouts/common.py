@@ -1,27 +1,27 @@
 """Pieces shared by every page: the shell, status chips, bars and small formatting helpers."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from data.vocabulary import ROLES, label
+from dashboard.i18n import LANGUAGES, _, label, language, number, text_code
+from data.vocabulary import ROLES
 
 
 def shell(content, account) -> html.Div:
-    """The app frame: a navbar with the signed-in user over the page content."""
-    links = [dbc.NavItem(dcc.Link("Buildings", href="/?buildings=all", className="nav-link")),
-             dbc.NavItem(dcc.Link("Areas", href="/areas", className="nav-link"))]
+    """The app frame: a navbar with the language switch and the signed-in user over the page content."""
+    links = [dbc.NavItem(dcc.Link(_("Buildings"), href="/?buildings=all", className="nav-link")),
+             dbc.NavItem(dcc.Link(_("Areas"), href="/areas", className="nav-link"))]
     if account is not None and account.role == "admin":
-        links.append(dbc.NavItem(dcc.Link("Access log", href="/admin/access-log", className="nav-link")))
+        links.append(dbc.NavItem(dcc.Link(_("Access log"), href="/admin/access-log", className="nav-link")))
     navbar = dbc.Navbar(
         dbc.Container([
-            dcc.Link("楼盘图 · Building status", href="/", className="navbar-brand"),
+            dcc.Link(_("Building status"), href="/", className="navbar-brand"),
             dbc.Nav(links, navbar=True, className="me-auto"),
-            _user_menu(account) if account else None,
+            html.Div([language_switch(), _user_menu(account) if account else None], className="d-flex gap-2"),
         ], fluid=True),
         id=ids.NAVBAR, color="dark", dark=True, className="mb-3 d-print-none",
     )
@@ -30,15 +30,27 @@ def shell(content, account) -> html.Div:
     return html.Div([navbar, problem, dbc.Container(content, fluid=True, className="pb-4")])
 
 
+def language_switch() -> html.Form:
+    """A button to the other language, named in that language (a POST: it is remembered for a signed-in user)."""
+    other = next(code for code in LANGUAGES if code != language())
+    return html.Form(
+        html.Button(LANGUAGES[other], type="submit", name="language", value=other, lang=other.replace("_", "-"),
+                    id=ids.LANGUAGE_SWITCH, className="btn btn-outline-light btn-sm"),
+        action="/language", method="post", className="d-flex align-items-center",
+    )
+
+
 def _user_menu(account) -> html.Form:
     """Who is signed in, and a sign-out button (a POST, so that a link cannot sign anyone out)."""
     return html.Form([
-        html.Span([html.B(account.username), f" · {label(ROLES, account.role)}"], className="navbar-text me-2"),
-        html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm"),
+        html.Span([html.B(account.username), f" · {label(ROLES.get(account.role, account.role))}"],
+                  className="navbar-text me-2"),
+        html.Button(_("Sign out"), type="submit", className="btn btn-outline-light btn-sm"),
     ], action="/logout", method="post", className="d-flex align-items-center")
 
 
-DARK_INK, LIGHT_INK, UNKNOWN_COLOUR = "#212121", "#FFFFFF", "#BDBDBD"
+# Black, not a softer dark grey: with white it gives any background at least 4.58:1 (WCAG AA asks 4.5:1).
+DARK_INK, LIGHT_INK, UNKNOWN_COLOUR = "#000000", "#FFFFFF", "#BDBDBD"
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -66,14 +78,14 @@ def _luminance(color: str) -> float:
 
 
 def status_label(status: dict) -> str:
-    """A status's label in both languages."""
-    return f"{status['label_en']} · {status['label_zh']}"
+    """A status's label in the reader's language."""
+    return label(status)
 
 
 def status_chip(status: dict, text: str | None = None) -> html.Span:
     """A small coloured chip with the status's text code, so colour is never the only signal."""
     return html.Span(
-        [html.B(status["text_code"], className="me-1"), text or status_label(status)],
+        [html.B(text_code(status), className="me-1"), text or status_label(status)],
         className=f"status-chip pat-{status['pattern']}",
         style={"backgroundColor": safe_colour(status["color"]), "color": ink(status["color"])},
     )
@@ -83,7 +95,7 @@ def status_bar(statuses: list[dict], counts: dict[str, int]) -> html.Div:
     """A compact stacked bar of counts by status, with a text summary for screen readers and print."""
     total = sum(counts.values()) or 1
     segments = [
-        html.Div(className=f"status-bar-part pat-{s['pattern']}", title=f"{s['label_en']}: {counts[s['code']]}",
+        html.Div(className=f"status-bar-part pat-{s['pattern']}", title=f"{label(s)}: {counts[s['code']]}",
                  style={"width": f"{100 * counts[s['code']] / total:.2f}%", "backgroundColor": safe_colour(s["color"])})
         for s in statuses if counts.get(s["code"])
     ]
@@ -91,24 +103,15 @@ def status_bar(statuses: list[dict], counts: dict[str, int]) -> html.Div:
 
 
 def counts_text(statuses: list[dict], counts: dict[str, int]) -> str:
-    """Counts as text: 'H 55 · Q 3 · ? 1'."""
-    return " · ".join(f"{s['text_code']} {counts[s['code']]}" for s in statuses if counts.get(s["code"]))
-
-
-def when(value: dt.datetime | dt.date | None) -> str:
-    """A date or time as people here write it, or a dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
+    """Counts as text: '健 55 · 隔 3 · ? 1' (H, Q in English)."""
+    return " · ".join(f"{text_code(s)} {number(counts[s['code']])}" for s in statuses if counts.get(s["code"]))
 
 
 def message_page(title: str, text: str) -> html.Div:
     """A page that only says something (not found, bad link)."""
-    return html.Div([html.H1(title, className="h3"), html.P(text), dcc.Link("Back to all buildings", href="/")])
+    return html.Div([html.H1(title, className="h3"), html.P(text), dcc.Link(_("Back to all buildings"), href="/")])
 
 
 def not_allowed() -> html.Div:
     """A page or panel for a user whose role does not allow it."""
-    return message_page("Not allowed", "Your account may not see this page.")
+    return message_page(_("Not allowed"), _("Your account may not see this page."))

@@ -5,12 +5,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import ids
-from layouts.common import when
+from dashboard.i18n import _, label, number, when
+from data.i18n import N_
 from layouts.unit_panel import unit_name
 
-TITLE = "Quarantine ended — confirm ({count})"
-ITEM = "{unit} · ended {day}"
-CONFIRM = "Confirm: {status}"
+TITLE = N_("Quarantine ended — confirm (%(count)s)")
+ITEM = N_("%(unit)s · ended %(day)s")
+CONFIRM = N_("Confirm: %(status)s")
 
 
 def due_list(units: list[dict], statuses: dict[str, dict], can_confirm: bool) -> html.Div:
@@ -18,7 +19,7 @@ def due_list(units: list[dict], statuses: dict[str, dict], can_confirm: bool) ->
     if not units:
         return html.Div()
     return dbc.Alert([
-        html.B(TITLE.format(count=len(units))),
+        html.B(_(TITLE, count=number(len(units)))),
         html.Ul([_item(unit, statuses, can_confirm) for unit in units], className="mb-0 small"),
     ], color="warning", className="py-2")
 
@@ -26,8 +27,8 @@ def due_list(units: list[dict], statuses: dict[str, dict], can_confirm: bool) ->
 def _item(unit: dict, statuses: dict[str, dict], can_confirm: bool) -> html.Li:
     """One unit: entrance and label, end date, and the confirm button for editors."""
     follows = statuses[statuses[unit["status"]]["expires_to"]]
-    button = dbc.Button(CONFIRM.format(status=follows["label_en"]), id=ids.confirm_button(unit["id"], unit["version"]),
+    button = dbc.Button(_(CONFIRM, status=label(follows)), id=ids.confirm_button(unit["id"], unit["version"]),
                         size="sm", color="link", className="p-0 ms-2") if can_confirm else None
     return html.Li(
-        [ITEM.format(unit=unit_name(unit), day=when(unit["quarantine_end"])), button], **{"data-unit": unit["id"]}
+        [_(ITEM, unit=unit_name(unit), day=when(unit["quarantine_end"])), button], **{"data-unit": unit["id"]}
     )

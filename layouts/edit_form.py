@@ -8,8 +8,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.i18n import _, label, text_code, translated
 from data.validation import COUNT_FIELDS, DATE_FIELDS, OCCUPANT_FIELDS, TEXT_LIMITS, Catalogues
-from layouts.unit_panel import FIELD_LABELS, field_value
+from layouts.unit_panel import field_label, field_value
 
 INPUT_TYPES = {"residents": "number", "staff": "number", "contact_phone": "tel", "quarantine_start": "date",
                "quarantine_end": "date"}
@@ -41,7 +42,7 @@ def form(unit: dict, statuses: list[dict], uses: list[dict], state: FormState | 
                 "status",
                 dbc.Select(
                     id=ids.edit_field("status"),
-                    options=_status_options(statuses),
+                    options=_status_options(statuses, uses),
                     value=values["status"],
                     invalid="status" in errors,
                     size="sm",
@@ -52,7 +53,7 @@ def form(unit: dict, statuses: list[dict], uses: list[dict], state: FormState | 
                 "use",
                 dbc.Select(
                     id=ids.edit_field("use"),
-                    options=[{"label": u["label_en"], "value": u["code"]} for u in uses],
+                    options=[{"label": label(u), "value": u["code"]} for u in uses],
                     value=values["use"],
                     invalid="use" in errors,
                     size="sm",
@@ -63,18 +64,19 @@ def form(unit: dict, statuses: list[dict], uses: list[dict], state: FormState | 
             _clear_occupant(statuses, values, errors),
             *[_input_row(name, values, errors, limits) for name in ("contact_phone", *DATE_FIELDS)],
             _note_row(values["note"], errors),
-            dbc.Button("Save", id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
+            dbc.Button(_("Save"), id=ids.EDIT_SAVE, color="primary", size="sm", className="mt-1"),
             dcc.Store(id=ids.EDIT_SEEN, data=seen),
         ],
         className="edit-form small",
     )
 
 
-def _status_options(statuses: list[dict]) -> list[dict]:
-    """Each status with its code, both labels and the uses it applies to."""
+def _status_options(statuses: list[dict], uses: list[dict]) -> list[dict]:
+    """Each status with its code, its label and the uses it applies to."""
+    names = {u["code"]: label(u) for u in uses}
     return [
         {
-            "label": f"{s['text_code']} · {s['label_en']} · {s['label_zh']} ({'/'.join(s['applies_to'])})",
+            "label": f"{text_code(s)} · {label(s)} ({'/'.join(names.get(use, use) for use in s['applies_to'])})",
             "value": s["code"],
         }
         for s in statuses
@@ -104,9 +106,9 @@ def _input_row(name: str, values: dict, errors: dict, limits: dict) -> html.Div:
 
 def _row(name: str, control, errors: dict) -> html.Div:
     """A labelled control with its error under it."""
-    label = FIELD_LABELS.get(name, name).capitalize()
-    feedback = dbc.FormFeedback(errors.get(name, ""), type="invalid") if name in errors else None
-    return html.Div([dbc.Label(label, html_for=control.id, className="mb-0"), control, feedback], className="mb-1")
+    text = field_label(name).capitalize()
+    feedback = dbc.FormFeedback(translated(errors[name]), type="invalid") if name in errors else None
+    return html.Div([dbc.Label(text, html_for=control.id, className="mb-0"), control, feedback], className="mb-1")
 
 
 def _note_row(note: str, errors: dict) -> html.Div:
@@ -117,12 +119,12 @@ def _note_row(note: str, errors: dict) -> html.Div:
     )
     return html.Div([_row("note", textarea, errors),
                      html.Small(note_left(note), id=ids.EDIT_NOTE_LEFT, className="text-muted note-left",
-                                **{"data-limit": limit})])
+                                **{"data-limit": limit, "data-text": _("Characters left: %(count)s")})])
 
 
 def note_left(note: str | None) -> str:
     """How many characters the note may still take."""
-    return f"{TEXT_LIMITS['note'] - len(note or '')} characters left"
+    return _("Characters left: %(count)s", count=TEXT_LIMITS["note"] - len(note or ""))
 
 
 def _clear_occupant(statuses: list[dict], values: dict, errors: dict):
@@ -130,8 +132,8 @@ def _clear_occupant(statuses: list[dict], values: dict, errors: dict):
     status = next((s for s in statuses if s["code"] == values["status"]), {})
     if not status.get("unoccupied") or not set(OCCUPANT_FIELDS) & errors.keys():
         return None
-    return dbc.Button(f"Clear occupant, residents and staff ({status['label_en'].lower()})", id=ids.EDIT_CLEAR_OCCUPANT,
-                      color="warning", outline=True, size="sm", className="mb-1")
+    return dbc.Button(_("Clear occupant, residents and staff (%(status)s)", status=label(status).lower()),
+                      id=ids.EDIT_CLEAR_OCCUPANT, color="warning", outline=True, size="sm", className="mb-1")
 
 
 def values_of(unit: dict) -> dict:
@@ -162,7 +164,7 @@ def _input_value(value):
 def conflict_choices(conflicts: dict[str, dict], catalogues: Catalogues) -> dbc.Alert:
     """For each field that a colleague and you both changed: the original, their value and yours, and a choice."""
     return dbc.Alert([
-        html.B("A colleague changed these fields after you opened the unit. Choose which value to keep:"),
+        html.B(_("A colleague changed these fields after you opened the unit. Choose which value to keep:")),
         *[_conflict_row(name, values, catalogues) for name, values in conflicts.items()],
     ], color="warning", className="small conflict-choices")
 
@@ -171,21 +173,21 @@ def _conflict_row(name: str, values: dict, catalogues: Catalogues) -> html.Field
     """One field's original, their and your value, as a choice between theirs and yours."""
     words = {key: field_value(name, values.get(key), catalogues) for key in ("original", "theirs", "yours")}
     return html.Fieldset([
-        html.Legend(FIELD_LABELS.get(name, name).capitalize(), className="h6 mb-0 mt-2"),
-        html.Div(f"Original: {words['original']}", className="text-muted"),
+        html.Legend(field_label(name).capitalize(), className="h6 mb-0 mt-2"),
+        html.Div(_("Original: %(value)s", value=words["original"]), className="text-muted"),
         dcc.RadioItems(id=ids.conflict_choice(name), options=[
-            {"label": f" Theirs: {words['theirs']}", "value": "theirs"},
-            {"label": f" Yours: {words['yours']}", "value": "yours"},
+            {"label": " " + _("Theirs: %(value)s", value=words["theirs"]), "value": "theirs"},
+            {"label": " " + _("Yours: %(value)s", value=words["yours"]), "value": "yours"},
         ], value=None, labelClassName="d-block", className="conflict-choice"),
     ], **{"data-field": name})
 
 
 def conflict_notice(later: list[dict]) -> dbc.Alert:
     """Who changed the unit since the user loaded it, before the choices."""
-    actors = ", ".join(sorted({c["actor"] for c in later})) or "a colleague"
+    actors = ", ".join(sorted({c["actor"] for c in later})) or _("a colleague")
     return dbc.Alert(
-        f"Not saved: {actors} saved this unit after you opened it. Your other changes are kept in the form; "
-        "choose a value for each field below and press Save again.",
+        _("Not saved: %(actors)s saved this unit after you opened it. Your other changes are kept in the form; "
+          "choose a value for each field below and press Save again.", actors=actors),
         color="warning",
         className="small py-2 conflict",
     )

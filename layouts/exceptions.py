@@ -4,7 +4,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.common import when
+from dashboard.i18n import _, local, ngettext, number, when
+from layouts.area import counted
 
 
 def exceptions(found: dict, waited_days: int, limit: int) -> dbc.Row:
@@ -12,31 +13,32 @@ def exceptions(found: dict, waited_days: int, limit: int) -> dbc.Row:
     return dbc.Row(
         [
             _card(
-                f"Unverified for more than {waited_days} days",
+                ngettext("Unverified for more than %(num)s day", "Unverified for more than %(num)s days", waited_days),
                 found["unverified"],
                 limit,
-                lambda u: f"since {when(u['status_since'].date())}",
+                lambda u: _("since %(day)s", day=when(local(u["status_since"]).date())),
             ),
             _card(
-                "Home quarantine ending today or tomorrow",
+                _("Home quarantine ending today or tomorrow"),
                 found["ending"],
                 limit,
-                lambda u: f"ends {when(u['quarantine_end'])}",
+                lambda u: _("ends %(day)s", day=when(u["quarantine_end"])),
             ),
             dbc.Col(
                 dbc.Card(
                     dbc.CardBody(
                         [
-                            html.H3("Most units in home quarantine", className="h6"),
+                            html.H3(_("Most units in home quarantine"), className="h6"),
                             html.Ol(
                                 [
-                                    html.Li([dcc.Link(b["name"], href=f"/building/{b['id']}"), f" · {b['units']}"])
+                                    html.Li([dcc.Link(b["name"], href=f"/building/{b['id']}"),
+                                             f" · {number(b['units'])}"])
                                     for b in found["buildings"]
                                 ],
                                 className="small mb-0",
                             )
                             if found["buildings"]
-                            else html.P("None.", className="small text-muted mb-0"),
+                            else html.P(_("None."), className="small text-muted mb-0"),
                         ]
                     )
                 ),
@@ -45,10 +47,10 @@ def exceptions(found: dict, waited_days: int, limit: int) -> dbc.Row:
                 className="mb-2",
             ),
             _card(
-                "Firm-and-home units in home quarantine",
+                _("Firm-and-home units in home quarantine"),
                 found["mixed"],
                 limit,
-                lambda u: f"ends {when(u['quarantine_end'])}",
+                lambda u: _("ends %(day)s", day=when(u["quarantine_end"])),
             ),
         ],
         className="g-2 exceptions",
@@ -67,9 +69,9 @@ def _card(title: str, units: list[dict], limit: int, detail) -> dbc.Col:
         for u in units
     ]
     body = [
-        html.H3(f"{title} ({len(units)}{'+' if len(units) >= limit else ''})", className="h6"),
+        html.H3(counted(title, len(units), limit), className="h6"),
         html.Ul(items, className="small mb-0 exception-list")
         if items
-        else html.P("None.", className="small text-muted mb-0"),
+        else html.P(_("None."), className="small text-muted mb-0"),
     ]
     return dbc.Col(dbc.Card(dbc.CardBody(body)), md=6, xl=3, className="mb-2")

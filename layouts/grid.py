@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dashboard.i18n import _, label, ngettext, number, text_code
 from data.quarantine import ended_units
 from data.vocabulary import MIXED_USE
 from layouts.common import ink, safe_colour
@@ -38,6 +39,26 @@ def grid_payload(building: dict, statuses: list[dict], uses: list[dict], entranc
         "labels": _unusual_labels(units, floors, row_labels),
         "due": [u["id"] - base_id for u in ended_units(units, statuses, today)],
         "changed": [],
+        "words": grid_words(building["name"], len(units), len(levels)),
+    }
+
+
+def grid_words(name: str, units: int, floors: int) -> dict[str, str]:
+    """The text grid.js writes, in the reader's language; %(name)s placeholders are filled in the browser."""
+    return {
+        "summary": ngettext(
+            "%(count)s unit on %(floors)s floors · Tab into the grid, arrow keys to move, Enter to open",
+            "%(count)s units on %(floors)s floors · Tab into the grid, arrow keys to move, Enter to open",
+            units, count=number(units), floors=number(floors)),
+        "grid": _("%(building)s: units by floor and entrance", building=name),
+        "floor": _("Floor"),
+        "pick_entrance": _("Select this entrance"),
+        "pick_floor": _("Select this floor"),
+        "cell": _("%(unit)s · %(use)s · people: %(people)s · %(status)s · since %(since)s"),
+        "cell_name": _("%(unit)s %(code)s, %(entrance)s, %(status)s, %(use)s"),
+        "due": _("quarantine ended — confirm"),
+        "changed": _("changed in the period"),
+        "selected": _("Units selected: %(count)s"),
     }
 
 
@@ -89,14 +110,14 @@ def _row_labels(floors: list[dict], entrances: list[dict]) -> dict[int, str]:
 
 def _use(use: dict) -> dict:
     """What the drawing needs of a unit use: its label, and whether it is both firm and home."""
-    return {"label": use["label_en"], "mixed": use["code"] == MIXED_USE}
+    return {"label": label(use), "mixed": use["code"] == MIXED_USE}
 
 
 def _status(status: dict) -> dict:
     """What the drawing needs of a status."""
-    return {"code": status["code"], "label": status["label_en"], "zh": status["label_zh"],
+    return {"code": status["code"], "label": label(status),
             "color": safe_colour(status["color"]),
-            "ink": ink(status["color"]), "text": status["text_code"], "pattern": status["pattern"]}
+            "ink": ink(status["color"]), "text": text_code(status), "pattern": status["pattern"]}
 
 
 def _entrances(entrances: list[dict], units: list[dict]) -> list[dict]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 
+from dashboard.i18n import _, ngettext, translated, when
 from data.changes import NotAllowed, StaleEdit, UndoRefused, UnknownBatch, UnknownUnit
+from data.i18n import N_
 from data.quarantine import NotEnded
 from data.validation import InvalidEdit
-from layouts.common import when
 
 REFUSALS = (NotAllowed, UnknownUnit, UnknownBatch, StaleEdit, UndoRefused, InvalidEdit, NotEnded)
-NOT_DONE = {"save": "Not saved", "undo": "Not undone", "bulk": "Nothing applied", "confirm": "Not confirmed"}
-DONE = {"save": "Saved.", "undo": "Undone: {count} unit(s) restored.", "bulk": "Applied to {count} unit(s).",
-        "confirm": "Confirmed {label}."}
-NOT_REDRAWN = "The page could not be redrawn (the database stopped answering): reload it in a moment."
+NOT_DONE = {"save": N_("Not saved: %(reason)s."), "undo": N_("Not undone: %(reason)s."),
+            "bulk": N_("Nothing applied: %(reason)s."), "confirm": N_("Not confirmed: %(reason)s.")}
+NOT_REDRAWN = N_("The page could not be redrawn (the database stopped answering): reload it in a moment.")
 PROBLEMS_SHOWN = 8
 
 
@@ -25,16 +25,26 @@ def notice(kind: str, text: str, colour: str) -> dbc.Alert:
 
 def done(action: str, redrawn: bool = True, count: int = 1, label: str = "") -> dbc.Alert:
     """A committed write; with a warning when the page could not be redrawn after it."""
-    text = DONE[action].format(count=count, label=label)
+    text = _done_text(action, count, label)
     return (
-        notice("done", text, "success") if redrawn else notice("done-not-redrawn", f"{text} {NOT_REDRAWN}", "warning")
+        notice("done", text, "success") if redrawn
+        else notice("done-not-redrawn", _("%(done)s %(problem)s", done=text, problem=_(NOT_REDRAWN)), "warning")
     )
+
+
+def _done_text(action: str, count: int, label: str) -> str:
+    """What a committed write did, in words."""
+    if action == "undo":
+        return ngettext("Undone: %(num)s unit restored.", "Undone: %(num)s units restored.", count)
+    if action == "bulk":
+        return ngettext("Applied to %(num)s unit.", "Applied to %(num)s units.", count)
+    return _("Confirmed %(unit)s.", unit=label) if action == "confirm" else _("Saved.")
 
 
 def refused(action: str, refusal: Exception) -> dbc.Alert:
     """A write the data layer refused: what was not done, and why."""
     kind, reason, colour = _reason(refusal)
-    return notice(kind, f"{NOT_DONE[action]}: {reason}.", colour)
+    return notice(kind, _(NOT_DONE[action], reason=reason), colour)
 
 
 def first_step(text: str) -> dbc.Alert:
@@ -45,28 +55,42 @@ def first_step(text: str) -> dbc.Alert:
 def _reason(refusal: Exception) -> tuple[str, str, str]:
     """The kind, the reason in words and the colour of a refusal."""
     if isinstance(refusal, (NotAllowed, UnknownUnit, UnknownBatch)):
-        return "not-allowed", "you may not change this here", "danger"
+        return "not-allowed", _("you may not change this here"), "danger"
     if isinstance(refusal, UndoRefused):
         return "changed-later", _changed_after(refusal), "warning"
     if isinstance(refusal, StaleEdit):
-        names = ", ".join(sorted({f"{change['label']} ({change['actor']})" for change in refusal.later}))
-        return "stale", f"changed since it was shown{': ' + names if names else ''}; look again", "warning"
+        return "stale", _stale(refusal), "warning"
     if isinstance(refusal, InvalidEdit):
         return "invalid", _problems(refusal), "danger"
     if isinstance(refusal, NotEnded):
-        return "not-ended", f"the quarantine of {refusal.label} has not ended", "warning"
+        return "not-ended", _("the quarantine of %(unit)s has not ended", unit=refusal.label), "warning"
     raise TypeError(f"not a refusal: {refusal!r}")
+
+
+def _stale(refusal: StaleEdit) -> str:
+    """Why an edit came too late: who changed which units since the form was shown."""
+    names = _(", ").join(sorted({_("%(unit)s (%(actor)s)", unit=c["label"], actor=c["actor"]) for c in refusal.later}))
+    if not names:
+        return _("changed since it was shown; look again")
+    return _("changed since it was shown: %(changes)s; look again", changes=names)
 
 
 def _changed_after(refusal: UndoRefused) -> str:
     """Why a batch cannot be undone: the units changed after it (who, when), or the reason given."""
-    later = ", ".join(f"{c['label']} ({c['actor']}, {when(c['changed_at'])})" for c in refusal.later)
-    return f"these units changed after that batch: {later}" if later else str(refusal)
+    later = _(", ").join(
+        _("%(unit)s (%(actor)s, %(time)s)", unit=c["label"], actor=c["actor"], time=when(c["changed_at"]))
+        for c in refusal.later
+    )
+    if later or refusal.invalid is None:
+        return _("these units changed after that batch: %(changes)s", changes=later or "—")
+    return _("the earlier values are no longer valid: %(problems)s", problems=_problems(refusal.invalid))
 
 
 def _problems(invalid: InvalidEdit) -> str:
     """The first few refused units, each with its problems."""
     shown = list(invalid.errors.items())[:PROBLEMS_SHOWN]
-    return "; ".join(
-        f"{invalid.labels.get(unit_id, unit_id)}: {', '.join(errors.values())}" for unit_id, errors in shown
+    return _("; ").join(
+        _("%(unit)s: %(problems)s", unit=invalid.labels.get(unit_id, unit_id),
+          problems=_(", ").join(translated(error) for error in errors.values()))
+        for unit_id, errors in shown
     )

@@ -7,7 +7,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from data.vocabulary import BUILDING_USES, label
+from dashboard.i18n import _, label, ngettext, number
+from data.vocabulary import BUILDING_USES
 from layouts.common import counts_text, status_bar, status_chip
 
 
@@ -19,15 +20,15 @@ def page(
         [
             html.Div(
                 [
-                    html.H1("Buildings", className="h3 mb-0 me-auto"),
-                    html.Label("Search buildings", htmlFor=ids.OVERVIEW_SEARCH, className="visually-hidden"),
+                    html.H1(_("Buildings"), className="h3 mb-0 me-auto"),
+                    html.Label(_("Search buildings"), htmlFor=ids.OVERVIEW_SEARCH, className="visually-hidden"),
                     dcc.Input(
                         id=ids.OVERVIEW_SEARCH,
                         type="search",
                         value=search,
                         debounce=0.3,
                         className="form-control",
-                        placeholder="Search buildings…",
+                        placeholder=_("Search buildings…"),
                         style={"maxWidth": "24rem"},
                     ),
                 ],
@@ -36,7 +37,7 @@ def page(
             html.Div(
                 [status_chip(s) for s in statuses],
                 className="d-flex flex-wrap gap-2 mb-3",
-                **{"aria-label": "Status legend"},
+                **{"aria-label": _("Status legend")},
             ),
             html.Div(building_groups(statuses, buildings, counts, limit), id=ids.OVERVIEW_LIST),
         ]
@@ -46,10 +47,11 @@ def page(
 def building_groups(statuses: list[dict], buildings: list[dict], counts: dict[int, dict[str, int]], limit: int) -> list:
     """Buildings grouped under their area, or a note that nothing matched."""
     if not buildings:
-        return [dbc.Alert("No building matches this search.", color="secondary")]
+        return [dbc.Alert(_("No building matches this search."), color="secondary")]
     groups = [_group(list(rows), statuses, counts) for _, rows in groupby(buildings, key=lambda b: b["area_id"])]
     if len(buildings) >= limit:
-        groups.append(dbc.Alert(f"Showing the first {limit} buildings: narrow the search to see others.", color="info"))
+        groups.append(dbc.Alert(_("Showing the first %(count)s buildings: narrow the search to see others.",
+                                  count=number(limit)), color="info"))
     return groups
 
 
@@ -61,7 +63,7 @@ def _group(buildings: list[dict], statuses: list[dict], counts: dict[int, dict[s
     return html.Section(
         [
             html.H2(
-                [heading, html.Small(f" {len(buildings)} buildings · {total} units", className="text-muted")],
+                [heading, html.Small(f" {_group_size(len(buildings), total)}", className="text-muted")],
                 className="h5 mt-3",
             ),
             dbc.Table(
@@ -69,10 +71,10 @@ def _group(buildings: list[dict], statuses: list[dict], counts: dict[int, dict[s
                     html.Thead(
                         html.Tr(
                             [
-                                html.Th("Building"),
-                                html.Th("Use"),
-                                html.Th("Units", className="text-end"),
-                                html.Th("Status", className="w-50"),
+                                html.Th(_("Building")),
+                                html.Th(_("Use")),
+                                html.Th(_("Units"), className="text-end"),
+                                html.Th(_("Status"), className="w-50"),
                             ]
                         )
                     ),
@@ -91,7 +93,13 @@ def building_row(building: dict, statuses: list[dict], counts: dict[str, int]) -
     return html.Tr([
         html.Td([dcc.Link(building["name"], href=f"/building/{building['id']}", className="fw-semibold"),
                  html.Div(building["address"], className="small text-muted")]),
-        html.Td(label(BUILDING_USES, building["use"])),
-        html.Td(sum(counts.values()), className="text-end"),
+        html.Td(label(BUILDING_USES.get(building["use"], building["use"]))),
+        html.Td(number(sum(counts.values())), className="text-end"),
         html.Td([status_bar(statuses, counts), html.Div(counts_text(statuses, counts), className="small text-muted")]),
     ])
+
+
+def _group_size(buildings: int, units: int) -> str:
+    """How many buildings and units an area's group holds."""
+    return ngettext("%(num)s building · %(units)s units", "%(num)s buildings · %(units)s units", buildings,
+                    units=number(units))

@@ -15,4 +15,8 @@ def chrome_options(width: int = 1400, height: int = 1000) -> Options:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--window-size={width},{height}")
+    # As the tool's users' browsers: Chinese first (pages follow Accept-Language until a user chooses).
+    # (dash.testing replaces the prefs, so the language is given by switches.)
+    options.add_argument("--lang=zh-CN")
+    options.add_argument("--accept-lang=zh-CN,zh")
     return options

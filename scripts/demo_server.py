@@ -64,7 +64,7 @@ def signed_in_chrome(base_url: str, username: str = USERNAME, password: str = PA
         driver.get(f"{base_url}/login")
         driver.find_element(By.ID, "username").send_keys(username)
         driver.find_element(By.ID, "password").send_keys(password)
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
         WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "navbar"))
     except BaseException:
         driver.quit()

@@ -55,6 +55,7 @@ STATUSES = [
         "label_zh": "健康住户",
         "color": "#FFD54F",
         "text_code": "H",
+        "text_code_zh": "健",
         "pattern": "solid",
         "requires_dates": False,
         "expires_to": None,
@@ -65,6 +66,7 @@ STATUSES = [
         "label_zh": "居家隔离",
         "color": "#E53935",
         "text_code": "Q",
+        "text_code_zh": "隔",
         "pattern": "solid",
         "requires_dates": True,
         "expires_to": "healthy",
@@ -75,6 +77,7 @@ STATUSES = [
         "label_zh": "待核实",
         "color": "#E0E0E0",
         "text_code": "?",
+        "text_code_zh": "?",
         "pattern": "hatched",
         "requires_dates": False,
         "expires_to": None,
@@ -241,6 +244,13 @@ def sign_in(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "next": "/"})
 
 
+def as_read(app, render):
+    """What `render()` gives inside a request that names no language, as the test client's (so pages are compared
+    with interface text in the language they are shown in, whatever the catalogs say)."""
+    with app.server.test_request_context():
+        return render()
+
+
 def database(app) -> Engine:
     """The app's engine, outside a request."""
     with app.server.app_context():
@@ -304,7 +314,7 @@ def start_signed_in(browser, app, username: str, password: str = PASSWORD) -> No
     WebDriverWait(browser.driver, 15).until(lambda d: "/login" in d.current_url)
     browser.find_element("#username").send_keys(username)
     browser.find_element("#password").send_keys(password)
-    browser.find_element("button[type=submit]").click()
+    browser.find_element("form[action='/login'] button[type=submit]").click()
     browser.server_url = browser.server.url
     browser.wait_for_element("#navbar", timeout=15)
 

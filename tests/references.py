@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
 from data.models import AreaCount, AreaDailyDelta, BuildingStatusCount, Unit, UnitChange
 
+# The zone whose days the rollups count in: the app's default, which the tests run under.
+LOCAL = ZoneInfo("Asia/Shanghai")
 # Each area with every building of its subtree: an area's path is a prefix of the paths below it.
 SUBTREE = ("FROM units u JOIN buildings b ON b.id = u.building_id JOIN areas home ON home.id = b.area_id "
            "JOIN areas a ON substr(home.path, 1, length(a.path)) = a.path ")
@@ -30,7 +33,7 @@ def grouped_building_counts(conn) -> dict[tuple, int]:
 
 
 def replay(conn):
-    """Every change, oldest first, as (unit, building, UTC day, status before, status after), the statuses followed
+    """Every change, oldest first, as (unit, building, local day, status before, status after), the statuses followed
     through each unit's data_before and data_after; the replay ends at the units' statuses."""
     status: dict[int, str | None] = {}
     changes = select(UnitChange.unit_id, UnitChange.building_id, UnitChange.changed_at, UnitChange.data_before,
@@ -39,7 +42,7 @@ def replay(conn):
         old = status.get(unit_id)
         assert before.get("status", old) == old, f"unit {unit_id}: history is not a chain"
         status[unit_id] = after.get("status", old)
-        yield unit_id, building_id, at.date(), old, status[unit_id]
+        yield unit_id, building_id, at.replace(tzinfo=dt.UTC).astimezone(LOCAL).date(), old, status[unit_id]
     assert status == dict(conn.execute(select(Unit.id, Unit.status)).all()), "the replay does not end at the units"
 
 
@@ -63,7 +66,7 @@ def replayed_daily_deltas(conn) -> dict[tuple, int]:
 
 
 def replayed_counts_at_end_of(conn, day: dt.date) -> dict[int, dict[str, int]]:
-    """Units by status per area as they were at the end of a UTC day, from the replay of the history."""
+    """Units by status per area as they were at the end of a local day, from the replay of the history."""
     areas, status = building_areas(conn), {}
     for unit_id, building_id, changed_on, _old, new in replay(conn):
         if changed_on <= day:

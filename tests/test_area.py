@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from dashboard.config import local_today
 from dashboard.extensions import engine
+from dashboard.i18n import _, label, ngettext, number, when
 from data import queries, summary
 from data.models import Building, Unit, UnitChange
-from layouts import area
+from data.vocabulary import AREA_KINDS
+from layouts import area, building
 from scripts.dash_client import by_id, open_page, text_of
-from tests.helpers import DEMO_TODAY, STATUSES, cells_of
+from tests.helpers import DEMO_TODAY, STATUSES, as_read, cells_of
 
 CATALOGUE = [
     {**STATUSES[0], "applies_to": ["home", "mixed"]}, {**STATUSES[1], "applies_to": ["home", "mixed"]},
@@ -68,6 +70,24 @@ def test_breakdown_chart_has_a_clickable_bar_per_status():
     assert list(figure.data[0].x) == [3, 0] and list(figure.data[0].customdata) == [4, 5]
 
 
+def test_charts_and_tables_name_statuses_kinds_and_days_in_the_readers_language(sqlite_app):
+    children = [{"id": 4, "name": "一站", "kind": "workstation"}]
+    series = {dt.date(2020, 1, d): {"healthy": d} for d in range(1, 4)}
+    with sqlite_app.server.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        trend = area.trend_figure(series, STATUSES)
+        breakdown = area.breakdown_figure(children, {4: {"healthy": 3}}, STATUSES)
+        page = area.page({"id": 3, "name": "鲁谷街道", "kind": "subdistrict", "path": "/1/2/3/"}, [], set(), STATUSES,
+                         summary.kpis(ROWS[:2], CATALOGUE), children, {4: {"healthy": 3}}, [], {}, 300)
+    names = [f"{s['text_code_zh']} {s['label_zh']}" for s in STATUSES]
+    assert [trace.name for trace in trend.data] == names == [trace.name for trace in breakdown.data]
+    assert all(s["label_zh"] in trace.hovertemplate for trace, s in zip(breakdown.data, STATUSES, strict=True))
+    assert "%b" not in trend.layout.xaxis.tickformat + trend.layout.xaxis.hoverformat
+    children_table = by_id(page, "area-children")
+    assert [row["kind"] for row in children_table.data] == ["楼宇工作站"]
+    assert [column["name"] for column in children_table.columns][2:-1] == names
+    assert "街道" in text_of(page.children[2])
+
+
 def units_in(app, area_path: str) -> int:
     """Units under an area, counted the slow way."""
     from data.models import Area
@@ -83,21 +103,23 @@ def units_in(app, area_path: str) -> int:
 
 def test_admins_see_the_city_and_drill_down(app, client):
     city = text_of(open_page(client, "/areas"))
-    assert "北京市" in city and f"{units_in(app, '/1/'):,}" in city
+    assert "北京市" in city and as_read(app, lambda: number(units_in(app, "/1/"))) in city
     subdistrict = open_page(client, "/area/3")
-    assert [row["kind"] for row in by_id(subdistrict, "area-children")["props"]["data"]] == ["Workstation"] * 4
-    assert f"{units_in(app, '/1/2/3/4/'):,}" in text_of(open_page(client, "/area/4"))
+    workstation = as_read(app, lambda: label(AREA_KINDS["workstation"]))
+    assert [row["kind"] for row in by_id(subdistrict, "area-children")["props"]["data"]] == [workstation] * 4
+    assert as_read(app, lambda: number(units_in(app, "/1/2/3/4/"))) in text_of(open_page(client, "/area/4"))
 
 
-def test_staff_and_leaders_see_only_their_areas(client_as):
+def test_staff_and_leaders_see_only_their_areas(app, client_as):
     staff, leader = client_as("staff"), client_as("leader")
-    assert "Area not found" in text_of(open_page(staff, "/area/3"))
+    not_found, households = as_read(app, lambda: _("Area not found")), as_read(app, lambda: _("Households"))
+    assert not_found in text_of(open_page(staff, "/area/3"))
     assert "第一楼宇工作站" in text_of(open_page(staff, "/areas"))
     home = text_of(open_page(leader, "/"))
-    assert "鲁谷街道" in home and "Households" in home
-    assert "Area not found" in text_of(open_page(leader, "/area/2"))
+    assert "鲁谷街道" in home and households in home
+    assert not_found in text_of(open_page(leader, "/area/2"))
     assert text_of(open_page(leader, "/", "?buildings=all")).count("鲁谷路") == 33
-    assert "Area not found" in text_of(open_page(leader, "/area/abc"))
+    assert not_found in text_of(open_page(leader, "/area/abc"))
 
 
 def test_exceptions_list_what_needs_people_in_the_area(app, client):
@@ -119,8 +141,14 @@ def test_exceptions_list_what_needs_people_in_the_area(app, client):
     counts = [b["units"] for b in found["buildings"]]
     assert counts == sorted(counts, reverse=True) and counts[0] >= 1
     page = json.dumps(open_page(client, "/area/3", "?days=7"), ensure_ascii=False)
-    assert f"?unit={ending}" in page and "Unverified for more than 7 days" in page
-    assert "Unverified for more than 3000 days (0)" in text_of(open_page(client, "/area/3", "?days=3000"))
+    assert f"?unit={ending}" in page and as_read(app, lambda: unverified_for(7)) in page
+    none_waited = as_read(app, lambda: area.counted(unverified_for(3000), 0, queries.EXCEPTION_LIMIT))
+    assert none_waited in text_of(open_page(client, "/area/3", "?days=3000"))
+
+
+def unverified_for(days: int) -> str:
+    """The heading of the exceptions' list of long-unverified units."""
+    return ngettext("Unverified for more than %(num)s day", "Unverified for more than %(num)s days", days)
 
 
 def test_trend_and_as_of_agree_with_a_replay_of_the_history(app, client):
@@ -128,13 +156,15 @@ def test_trend_and_as_of_agree_with_a_replay_of_the_history(app, client):
     with app.server.app_context(), engine().connect() as conn:
         history = conn.execute(select(UnitChange.unit_id, UnitChange.status_after, UnitChange.changed_at)
                                .order_by(UnitChange.changed_at, UnitChange.id)).all()
+        statuses = {s["code"]: s for s in queries.statuses(conn)}
     last = {unit_id: status for unit_id, status, at in history if at.date() <= day}
     replayed = {status: list(last.values()).count(status) for status in set(last.values())}
     page = text_of(open_page(client, "/area/3", f"?as_of={day.isoformat()}"))
-    assert f"As it was at the end of {day.isoformat()}" in page
-    for status, label in (("unverified", "Unverified"), ("reopened", "Reopened")):
-        assert f"{label} {replayed[status]:,}" in page
-    assert "Residents in" not in page
+    assert as_read(app, lambda: _(area.AS_OF_NOTE, day=when(day))) in page
+    chips = as_read(app, lambda: [f"{label(statuses[s])} {number(replayed[s])}" for s in ("unverified", "reopened")])
+    assert all(chip in page for chip in chips), chips
+    quarantined = statuses["quarantined"]
+    assert as_read(app, lambda: _("Residents in %(status)s", status=label(quarantined).lower())) not in page
 
 
 def test_trend_figure_starts_when_records_start():
@@ -158,7 +188,9 @@ def test_a_building_grid_as_it_was_on_a_past_day(app, client):
     drawn = {cell["unit"]: payload["statuses"][cell["status"]]["code"] for cell in cells_of(payload)}
     assert drawn == then and payload["due"] == []
     page = open_page(client, "/building/4", f"?as_of={day.isoformat()}")
-    assert "read-only" in text_of(page) and by_id(page, "refresh")["props"]["disabled"] is True
+    read_only = as_read(app, lambda: _(
+        "The grid as it was at the end of %(day)s: read-only. The unit panel shows today.", day=when(day)))
+    assert read_only in text_of(page) and by_id(page, "refresh")["props"]["disabled"] is True
     assert "bulk-apply" not in json.dumps(page)
 
 
@@ -174,6 +206,6 @@ def test_changes_between_two_days_are_outlined_and_listed(app, client):
     payload = building_payload(client, f"?from={first.isoformat()}&to={last.isoformat()}")
     assert {payload["base"] + offset for offset in payload["changed"]} == changed and changed
     listed = text_of(open_page(client, "/building/4", f"?from={first.isoformat()}&to={last.isoformat()}"))
-    assert "Changes in the period" in listed
+    assert as_read(app, lambda: _(building.IN_PERIOD)) in listed
     assert all(label in listed for unit_id, at, label in history if unit_id in changed and first <= at.date() <= last)
     assert building_payload(client, "?from=not-a-date")["changed"] == []

@@ -74,7 +74,7 @@ def test_clean_types_values_and_names_each_error_by_field():
 
 
 def test_status_must_apply_to_the_use():
-    assert "does not apply to a home unit" in cleaned(HOME, {"status": "reopened"})[1]["status"]
+    assert "does not apply to a “Home” unit" in cleaned(HOME, {"status": "reopened"})[1]["status"]
     assert cleaned(HOME, {"status": "reopened", "use": "mixed"})[1] == {}
 
 

@@ -67,7 +67,10 @@ def test_a_refusal_carries_what_it_names_and_empty_defaults():
     assert str(stale) == "units changed since you loaded them: [3]"
     assert (str(NotAllowed([4, 5])), NotAllowed([4, 5]).unit_ids) == ("not allowed to edit units [4, 5]", [4, 5])
     assert str(UndoRefused([{"label": "503"}])) == "changed after this batch: ['503']"
-    assert str(UndoRefused([], "no longer valid")) == "no longer valid"
+    invalid = InvalidEdit({7: {"residents": "a whole number"}})
+    refused = UndoRefused([], invalid)
+    assert (refused.later, refused.invalid) == ([], invalid)
+    assert str(refused) == "the earlier values are no longer valid: unit 7: residents: a whole number"
 
 
 def first_units(engine, count: int = 2, building_id: int = 1) -> list[dict]:

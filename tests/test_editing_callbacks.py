@@ -7,10 +7,13 @@ import json
 from sqlalchemy import select
 
 from dashboard import ids
+from dashboard.i18n import translated
 from data import queries
+from data.i18n import N_, Text
 from data.models import Unit, UnitChange
+from data.validation import WHOLE_NUMBER
 from scripts.dash_client import by_id, callback_request, post_json, text_of
-from tests.helpers import BUILDING, a_home, database, last_batch, part, press, queries_unit, save, undo
+from tests.helpers import BUILDING, a_home, as_read, database, last_batch, part, press, queries_unit, save, undo
 
 
 def test_staff_save_a_status_and_the_building_follows(app, client_as):
@@ -36,8 +39,13 @@ def test_invalid_input_shows_errors_by_field_and_saves_nothing(app, client_as):
     unit = a_home(app)
     code, response = save(app, client_as("staff"), unit, status="quarantined", quarantine_start="", residents="lots",
                           note="keep me")
-    panel = json.dumps(part(response, ids.UNIT_PANEL))
-    assert code == 200 and "required for Home quarantine" in panel and "a whole number" in panel and "keep me" in panel
+    panel = part(response, ids.UNIT_PANEL)["children"]
+    with database(app).connect() as conn:
+        quarantined = next(s for s in queries.statuses(conn) if s["code"] == "quarantined")
+    required, whole = as_read(app, lambda: (translated(Text(N_("required for %(status)s"), status=quarantined)),
+                                            translated(WHOLE_NUMBER)))
+    assert code == 200 and required in text_of(panel) and whole in text_of(panel) and "keep me" in json.dumps(panel)
+    assert all(by_id(panel, ids.edit_field(name))["props"]["invalid"] for name in ("quarantine_start", "residents"))
     assert ids.GRID_DATA not in response["response"]
     with database(app).connect() as conn:
         assert queries.unit(conn, unit["id"])["version"] == unit["version"]
@@ -258,7 +266,8 @@ def test_an_ended_quarantine_is_confirmed_in_one_click(app, client_as):
     )
     with database(app).connect() as conn:
         after, change = queries.unit(conn, due["id"]), queries.unit_history(conn, due["id"])[0]
-    assert (after["status"], after["quarantine_end"], change["comment"]) == ("healthy", None, "quarantine ended")
+    ended = as_read(app, lambda: translated("quarantine ended"))
+    assert (after["status"], after["quarantine_end"], change["comment"]) == ("healthy", None, ended)
     other = homes(app, 1, "quarantined", building=4)[0]
     refused = press(app, client_as("leader"), ids.confirm_button(other["id"], other["version"]), building=4)[1]
     assert "outcome-not-allowed" in json.dumps(refused)

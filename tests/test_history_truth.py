@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from dashboard import ids
 from dashboard.config import load_config, local_today
+from dashboard.i18n import when
 from data import queries
 from data.demo import create_demo
 from data.models import Unit, UnitChange
 from layouts import due_list, recent_changes, unit_panel
-from layouts.common import when
 from scripts.dash_client import by_id, open_page, post_callback, text_of, walk
 from tests.helpers import CATALOGUES, DEMO_TODAY, STATUSES, a_home, database, last_batch, save, undo
 

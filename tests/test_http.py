@@ -5,10 +5,13 @@ from sqlalchemy import select
 
 from dashboard import ids
 from dashboard.extensions import engine
+from dashboard.i18n import _, label, text_code
 from data import queries
 from data.models import Unit
+from data.vocabulary import SOURCES
+from layouts import unit_panel
 from scripts.dash_client import by_id, open_page, post_callback, text_of
-from tests.helpers import cells_of
+from tests.helpers import STATUSES, as_read, cells_of
 
 
 def some_unit(app, building_id: int) -> dict:
@@ -25,11 +28,11 @@ def test_index_serves_local_assets_only(client):
     assert client.get("/assets/bootstrap.min.css").status_code == 200
 
 
-def test_overview_lists_every_building_with_counts(client):
+def test_overview_lists_every_building_with_counts(app, client):
     layout = open_page(client, "/")
     words = text_of(layout)
     assert words.count("鲁谷路") == 33
-    assert "第一楼宇工作站" in words and "H " in words
+    assert "第一楼宇工作站" in words and f"{as_read(app, lambda: text_code(STATUSES[0]))} " in words
 
 
 def test_overview_search_from_url_and_from_the_box(client):
@@ -46,7 +49,7 @@ def test_building_page_carries_the_whole_grid(app, client):
         units = queries.building_units(conn, 1)
     assert [cell["unit"] for cell in cells_of(payload)] == [unit["id"] for unit in units]
     assert by_id(layout, ids.SELECTED_UNIT)["props"]["data"] is None
-    assert "Click a unit" in text_of(by_id(layout, ids.UNIT_PANEL))
+    assert text_of(by_id(layout, ids.UNIT_PANEL)) == as_read(app, lambda: text_of(unit_panel.empty()))
 
 
 def test_building_link_with_unit_reopens_its_panel(app, client):
@@ -54,13 +57,15 @@ def test_building_link_with_unit_reopens_its_panel(app, client):
     layout = open_page(client, "/building/2", f"?unit={unit['id']}")
     assert by_id(layout, ids.SELECTED_UNIT)["props"]["data"] == unit["id"]
     panel = text_of(by_id(layout, ids.UNIT_PANEL))
-    assert unit["label"] in panel and "History" in panel and "ledger import" in panel
+    history, imported = as_read(app, lambda: (_("History"), label(SOURCES["import"])))
+    assert unit["label"] in panel and history in panel and imported in panel
 
 
-def test_unknown_pages_say_so(client):
-    assert "Building not found" in text_of(open_page(client, "/building/999999"))
-    assert "Building not found" in text_of(open_page(client, "/building/abc"))
-    assert "Page not found" in text_of(open_page(client, "/no/such/page"))
+def test_unknown_pages_say_so(app, client):
+    missing = as_read(app, lambda: _("Building not found"))
+    assert missing in text_of(open_page(client, "/building/999999"))
+    assert missing in text_of(open_page(client, "/building/abc"))
+    assert as_read(app, lambda: _("Page not found")) in text_of(open_page(client, "/no/such/page"))
 
 
 def show_unit(client, unit_id, building_id):
@@ -74,17 +79,18 @@ def show_unit(client, unit_id, building_id):
 def test_unit_panel_callback_shows_the_unit(app, client):
     unit = some_unit(app, 3)
     panel = show_unit(client, unit["id"], 3)
-    assert unit["label"] in panel and unit["entrance_name"] in panel and "History" in panel
+    assert unit["label"] in panel and unit["entrance_name"] in panel and as_read(app, lambda: _("History")) in panel
 
 
 def test_unit_panel_callback_refuses_units_of_another_building(app, client):
     unit = some_unit(app, 3)
-    assert "Unit not found" in show_unit(client, unit["id"], 4)
+    assert as_read(app, lambda: _("Unit not found")) in show_unit(client, unit["id"], 4)
     assert unit["occupant_name"] not in show_unit(client, unit["id"], 4)
 
 
-def test_unit_panel_callback_survives_forged_values(client):
-    assert "Unit not found" in show_unit(client, "1 OR 1=1", 1)
-    assert "Unit not found" in show_unit(client, {"$ne": 0}, 1)
-    assert "Unit not found" in show_unit(client, 1, "x")
-    assert "Click a unit" in show_unit(client, None, 1)
+def test_unit_panel_callback_survives_forged_values(app, client):
+    missing, empty = as_read(app, lambda: (_("Unit not found"), text_of(unit_panel.empty())))
+    assert missing in show_unit(client, "1 OR 1=1", 1)
+    assert missing in show_unit(client, {"$ne": 0}, 1)
+    assert missing in show_unit(client, 1, "x")
+    assert show_unit(client, None, 1) == empty

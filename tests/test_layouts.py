@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 from dashboard import ids
+from dashboard.i18n import label, when
 from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
 from layouts.grid import CELL_FIELDS, grid_payload
 from scripts.dash_client import by_id, text_of
@@ -83,7 +84,7 @@ def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly()
     ] == [True, False, False]
     assert grid_payload(BUILDING, STATUSES, USES, ENTRANCES, FLOORS, UNITS, dt.date(2020, 2, 19))["due"] == []
     assert [s["code"] for s in payload["statuses"]] == ["healthy", "quarantined", "unverified"]
-    assert payload["statuses"][1]["ink"] == common.LIGHT_INK and payload["statuses"][0]["ink"] == common.DARK_INK
+    assert [s["ink"] for s in payload["statuses"]] == [common.ink(s["color"]) for s in STATUSES]
 
 
 def test_grid_payload_of_a_large_tower_stays_small():
@@ -97,12 +98,18 @@ def test_grid_payload_of_a_large_tower_stays_small():
     assert per_cell <= 20, f"{per_cell:.1f} bytes per cell"
 
 
-def test_ink_reads_on_every_default_colour():
+def test_ink_reads_on_every_default_colour_at_wcag_aa():
     assert common.ink("#FFD54F") == common.DARK_INK
-    assert common.ink("#E53935") == common.LIGHT_INK
+    assert common.ink("#0D47A1") == common.LIGHT_INK
     assert common.contrast_ratio("#FFFFFF", "#000000") == 21
     for background in ("#FFD54F", "#E53935", "#1E88E5", "#43A047", "#FFFFFF", "#E0E0E0"):
-        assert common.contrast_ratio(common.ink(background), background) >= 3.5, background
+        assert common.contrast_ratio(common.ink(background), background) >= 4.5, background
+
+
+def test_ink_reads_at_wcag_aa_on_any_colour_a_catalogue_may_hold():
+    steps = range(0, 256, 17)
+    backgrounds = [f"#{r:02X}{g:02X}{b:02X}" for r in steps for g in steps for b in steps]
+    assert min(common.contrast_ratio(common.ink(c), c) for c in backgrounds) >= 4.5
 
 
 def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():
@@ -135,8 +142,8 @@ def test_building_page_carries_payload_ids_counts_and_breadcrumbs():
     words = text_of(page)
     assert "北京市" in words and "第一楼宇工作站" in words and "4 units" in words
     legend = by_id(page, ids.LEGEND)
-    assert "Home quarantine · 居家隔离 1" in text_of(by_id(legend, ids.legend_item("quarantined")))
-    assert "Unverified · 待核实 0" in text_of(by_id(legend, ids.legend_item("unverified")))
+    assert f"{label(STATUSES[1])} 1" in text_of(by_id(legend, ids.legend_item("quarantined")))
+    assert f"{label(STATUSES[2])} 0" in text_of(by_id(legend, ids.legend_item("unverified")))
 
 
 def test_unit_panel_shows_every_field_and_history_newest_first():
@@ -182,7 +189,8 @@ def test_unit_panel_shows_every_field_and_history_newest_first():
     ]
     panel = unit_panel.panel(row, CATALOGUES, history)
     words = text_of(panel)
-    for expected in ("503", "1单元", "黄娜", "15343289213", "2020-02-20 → 2020-03-05", "needs groceries", "never",
+    quarantine = f"{when(dt.date(2020, 2, 20))} → {when(dt.date(2020, 3, 5))}"
+    for expected in ("503", "1单元", "黄娜", "15343289213", quarantine, "needs groceries", "never",
                      CATALOGUES.uses["mixed"]["label_en"], "quarantine end: — → 2020-03-05", "ledger import", "new"):
         assert expected in words
     assert words.index("刘洋") < words.index("台账导入")
@@ -239,7 +247,7 @@ def test_recent_changes_offer_undo_only_to_editors():
     batch = {"batch_id": "b1", "changed_at": dt.datetime(2020, 3, 1, 9), "actor": "王芳", "source": "manual",
              "comment": "door-knock round 3", "count": 2, "moves": [("unverified", "healthy")], "changes": changes}
     editable = recent_changes.recent([batch], CATALOGUES, can_undo=True)
-    assert "2 unit(s) 1单元 101, 1单元 102: Unverified → Healthy household" in text_of(editable)
+    assert "2 units 1单元 101, 1单元 102: Unverified → Healthy household" in text_of(editable)
     assert "door-knock round 3" in text_of(editable)
     assert by_id(editable, ids.undo_button("b1")) is not None
     try:

@@ -228,7 +228,7 @@ BAD_LEDGERS = {
     "status not for the use": (
         ".xlsx",
         lambda u: (HEADER, [cells(u["firm"], "unverified"), cells(u["home"], "reopened")]),
-        "row 3, status: Reopened does not apply to a home unit",
+        "row 3, status: Reopened does not apply to a “Home” unit",
     ),
     "unknown status": (
         ".csv",
@@ -500,5 +500,5 @@ def test_the_command_line_prints_each_problem_and_changes_nothing(cli_database, 
     with cli_database.begin() as conn:
         accounts.create_user(conn, "boss", "a long enough password", "admin")
     assert main(["import-ledger", str(path), "--as", "boss"]) == 1
-    assert capsys.readouterr().err.splitlines() == ["row 4, status: Healthy household does not apply to a firm unit"]
+    assert capsys.readouterr().err.splitlines() == ["row 4, status: Healthy household does not apply to a “Firm” unit"]
     assert state(cli_database) == before

@@ -28,7 +28,7 @@ def test_a_batch_of_many_units_reads_only_the_rows_the_list_shows(demo_engine):
     assert latest["count"] == len(units) and latest["moves"] == []
     assert [c["unit_id"] for c in latest["changes"]] == [unit_id for unit_id, _ in units[:queries.RECENT_DETAILS]]
     listed = text_of(recent_changes.recent([latest], CATALOGUES, can_undo=True))
-    assert f"{len(units)} unit(s)" in listed and f"{len(units) - queries.RECENT_DETAILS} more" in listed
+    assert f"{len(units)} units" in listed and f"{len(units) - queries.RECENT_DETAILS} more" in listed
 
 
 def test_a_batch_names_its_status_moves_in_the_order_they_first_occur(demo_engine):

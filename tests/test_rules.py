@@ -181,7 +181,7 @@ def test_each_refusal_has_its_own_marked_message_for_every_action(action):
         for refusal in refusals:
             message = outcomes.refused(action, refusal)
             assert f"outcome-{kind}" in message.className.split() and message.color in ("danger", "warning")
-            assert outcomes.NOT_DONE[action] in message.children
+            assert message.children.startswith(outcomes.NOT_DONE[action].split("%")[0])
     assert "503" in outcomes.refused(action, REFUSALS["invalid"][0]).children
     assert "wang" in outcomes.refused(action, REFUSALS["stale"][0]).children
     with pytest.raises(TypeError):

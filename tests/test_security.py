@@ -10,15 +10,15 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from dashboard import create_app, ids
+from dashboard import create_app, i18n, ids
 from dashboard.extensions import engine
-from data import queries
+from data import access, queries
 from data.accounts import SYSTEM
 from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.models import Building, PersonalDataView, Unit, UnitChange, UserSession
 from scripts.dash_client import callback_request, open_page, post_callback, post_json, text_of
-from tests.helpers import PASSWORD, TEST_SECRET, demo_app, press, save, sign_in, undo
+from tests.helpers import PASSWORD, TEST_SECRET, as_read, demo_app, press, save, sign_in, undo
 
 PHONE = re.compile(r"1[3-9]\d{9}")
 OUTSIDE_STAFF_AREA = 12  # a building of the second workstation; "staff" covers only the first (area 4)
@@ -204,11 +204,12 @@ def leaks_of_a_building(text: str, name: str, units: list[dict], building_id: in
     return found
 
 
-def test_staff_see_only_their_areas(client_as):
+def test_staff_see_only_their_areas(app, client_as):
     staff = client_as("staff")
     assert text_of(open_page(staff, "/")).count("鲁谷路") == 9
-    assert "Building not found" in text_of(open_page(staff, f"/building/{OUTSIDE_STAFF_AREA}"))
-    assert "Not allowed" in text_of(open_page(staff, "/admin/access-log"))
+    missing, refused = as_read(app, lambda: (i18n._("Building not found"), i18n._("Not allowed")))
+    assert missing in text_of(open_page(staff, f"/building/{OUTSIDE_STAFF_AREA}"))
+    assert refused in text_of(open_page(staff, "/admin/access-log"))
 
 
 def test_a_leader_sees_no_phone_number_and_no_name_anywhere(app, client_as):
@@ -249,7 +250,8 @@ def test_a_leader_sees_no_phone_number_and_no_name_anywhere(app, client_as):
     with database(app).connect() as conn:
         names = set(conn.execute(select(Unit.occupant_name).where(Unit.occupant_name != "")).scalars())
         views = conn.execute(select(PersonalDataView.id)).all()
-    assert "(hidden)" in seen and "****" in seen
+    hidden = json.dumps(as_read(app, lambda: i18n.translated(access.HIDDEN)))[1:-1]
+    assert hidden in seen and "****" in seen
     assert PHONE.findall(seen) == []
     assert [name for name in names if name in seen] == []
     assert views == []

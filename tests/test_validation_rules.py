@@ -13,6 +13,7 @@ STATUSES = [
     {
         "code": "healthy",
         "label_en": "Healthy household",
+        "label_zh": "健康住户",
         "applies_to": ["home", "mixed"],
         "requires_dates": False,
         "default_days": None,
@@ -21,6 +22,7 @@ STATUSES = [
     {
         "code": "quarantined",
         "label_en": "Home quarantine",
+        "label_zh": "居家隔离",
         "applies_to": ["home", "mixed"],
         "requires_dates": True,
         "default_days": 14,
@@ -29,6 +31,7 @@ STATUSES = [
     {
         "code": "observed",
         "label_en": "Observation",
+        "label_zh": "医学观察",
         "applies_to": ["home"],
         "requires_dates": True,
         "default_days": None,
@@ -37,6 +40,7 @@ STATUSES = [
     {
         "code": "reopened",
         "label_en": "Firm reopened",
+        "label_zh": "已复工",
         "applies_to": ["firm", "mixed"],
         "requires_dates": False,
         "default_days": None,
@@ -45,6 +49,7 @@ STATUSES = [
     {
         "code": "vacant",
         "label_en": "Vacant",
+        "label_zh": "空置",
         "applies_to": ["home", "firm", "mixed"],
         "requires_dates": False,
         "default_days": None,
@@ -235,8 +240,8 @@ def test_an_empty_date_on_a_dated_status_takes_the_default_end():
 
 
 def test_a_status_must_apply_to_the_units_use_and_the_message_names_both():
-    assert errors_of({"status": "reopened"}) == {"status": "Firm reopened does not apply to a home unit"}
-    assert errors_of({"use": "firm", "residents": 0}) == {"status": "Healthy household does not apply to a firm unit"}
+    assert errors_of({"status": "reopened"}) == {"status": "Firm reopened does not apply to a “Home” unit"}
+    assert errors_of({"use": "firm", "residents": 0}) == {"status": "Healthy household does not apply to a “Firm” unit"}
     assert values_of({"use": "mixed"})["use"] == "mixed"
 
 
@@ -302,13 +307,13 @@ def test_an_edit_that_touches_no_date_leaves_a_dated_unit_alone():
     "raw, row, errors",
     [
         ({"residents": 20}, HOME, {}),
-        ({"residents": 21}, HOME, {"residents": "at most 20 residents in a home unit"}),
-        ({"staff": 1}, HOME, {"staff": "a home has no staff: enter 0"}),
-        ({"use": "firm", "status": "reopened"}, HOME, {"residents": "a firm has no residents: enter 0"}),
+        ({"residents": 21}, HOME, {"residents": "at most 20 residents in a “Home” unit"}),
+        ({"staff": 1}, HOME, {"staff": "a “Home” unit has no staff: enter 0"}),
+        ({"use": "firm", "status": "reopened"}, HOME, {"residents": "a “Firm” unit has no residents: enter 0"}),
         (
             {"use": "firm", "status": "reopened", "residents": 0, "staff": 5001},
             HOME,
-            {"staff": "at most 5,000 staff in a firm unit"},
+            {"staff": "at most 5,000 staff in a “Firm” unit"},
         ),
         ({"note": "x"}, {**HOME, "residents": 99}, {}),
     ],
@@ -318,7 +323,7 @@ def test_head_counts_stay_in_the_uses_range_and_the_limit_is_named(raw, row, err
 
 
 def test_nobody_is_in_a_vacant_unit_and_each_field_says_so():
-    message = "a vacant unit has nobody in it: clear this field"
+    message = "a “Vacant” unit has nobody in it: clear this field"
     assert errors_of({"status": "vacant"}) == {"occupant_name": message, "residents": message}
     assert errors_of({"status": "vacant", "occupant_name": "", "residents": 0}) == {}
     vacant = {**HOME, "status": "vacant", "occupant_name": "", "residents": 0}
@@ -355,8 +360,8 @@ def test_a_bulk_edit_sets_dates_only_for_a_dated_status_and_clears_people_only_w
 
 
 def test_the_dated_statuses_are_named_in_catalogue_order_or_none():
-    assert dated_labels(CATALOGUES) == "Home quarantine, Observation"
-    assert dated_labels(Catalogues.of(STATUSES[:1], USES)) == "no status"
+    assert dated_labels(CATALOGUES) == {"label_en": "Home quarantine, Observation", "label_zh": "居家隔离、医学观察"}
+    assert dated_labels(Catalogues.of(STATUSES[:1], USES)) == {"label_en": "no status", "label_zh": "无"}
 
 
 def test_a_refusal_names_each_unit_and_field_and_keeps_what_was_valid():
