@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.demo_server import DemoServer, signed_in_chrome  # noqa: E402
 
-DEFAULT_PAGES = {"building.png": "/building/4", "overview.png": "/"}
+DEFAULT_PAGES = {"building.png": "/building/4", "overview.png": "/", "area.png": "/area/3"}
 OPEN_FIRST = ".unit-grid .cell[data-status=quarantined]"
 
 
