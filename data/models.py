@@ -46,6 +46,8 @@ class Area(Base):
     # Materialised path "/1/7/42/": a subtree is one indexed prefix match.
     path: Mapped[str] = mapped_column(String(500), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=0)
+    # An area with buildings or users is retired, never deleted: kept for history, hidden from lists.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Building(Base):
@@ -104,6 +106,8 @@ class Status(Base):
     door_knock: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # An unoccupied status (vacant) means nobody lives or works there: no occupant, no residents, no staff.
     unoccupied: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A status no longer offered (units and history may still name it): never deleted.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class UnitUse(Base):
@@ -144,6 +148,8 @@ class Unit(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     verified_by: Mapped[str | None] = mapped_column(String(100))
     verified_source: Mapped[str | None] = mapped_column(String(32))
+    # A unit merged away or removed with its floor, kept for its history: hidden from the grid, out of the counts.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class UnitChange(Base):
@@ -163,6 +169,23 @@ class UnitChange(Base):
     status_after: Mapped[str | None] = mapped_column(String(32))
     unit_version: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(500))
+    data_before: Mapped[dict] = mapped_column(JSON)
+    data_after: Mapped[dict] = mapped_column(JSON)
+
+
+class StructureChange(Base):
+    """An append-only record of one structural change (an area, building, floor, unit, user or catalogue entry
+    created, changed or retired): who, when, under which request, and the data before and after."""
+
+    __tablename__ = "structure_changes"
+    __table_args__ = (Index(None, "subject", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
     data_before: Mapped[dict] = mapped_column(JSON)
     data_after: Mapped[dict] = mapped_column(JSON)
 
