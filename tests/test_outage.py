@@ -9,8 +9,9 @@ from sqlalchemy.exc import OperationalError
 import callbacks.editing
 from dashboard import ids
 from dashboard.i18n import _
-from dashboard.outage import NOT_A_CALLBACK, UNREACHABLE
-from scripts.dash_client import edit_request, post_json
+from dashboard.outage import NOT_A_CALLBACK, UNEXPECTED, UNREACHABLE
+from data import queries
+from scripts.dash_client import edit_request, post_callback, post_json
 from tests.helpers import (
     CELL,
     a_home,
@@ -103,3 +104,19 @@ def test_the_browser_shows_the_outage_where_the_user_looks(browser, sqlite_app, 
     browser.driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
     assert 0 <= browser.driver.execute_script("return arguments[0].getBoundingClientRect().top", banner) < 100
     browser.driver.save_screenshot("/work/notes/shots/outage.png")
+
+
+def test_a_bug_is_answered_in_the_reader_s_words_not_a_bare_500(sqlite_app, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(queries, "building_list", broken)
+    app, staff = sqlite_app, sqlite_app.server.test_client()
+    assert sign_in(staff, "staff").status_code == 302
+    answer = post_callback(staff, [(ids.OVERVIEW_LIST, "children")], [(ids.OVERVIEW_SEARCH, "value", "楼")])
+    shown = as_read(app, lambda: _(UNEXPECTED))
+    assert answer.status_code == 200 and problem_of(answer) == {"children": shown, "is_open": True}
+    page = staff.get("/_dash-layout", headers={"Accept-Language": "en", "Referer": "http://localhost/"})
+    assert page.status_code == 500 and UNEXPECTED in page.get_data(as_text=True)
+    assert '<html lang="en">' in page.get_data(as_text=True).replace("'", '"')
+    assert "a bug" in caplog.text and "a bug" not in page.get_data(as_text=True)
