@@ -84,11 +84,6 @@ def when(value: dt.datetime | dt.date | None) -> str:
     return dates.format_skeleton("yMMMd", value, locale=language())
 
 
-def day(value: dt.date) -> str:
-    """A date written short (for chart axes and tables): 12月3日, Dec 3."""
-    return dates.format_skeleton("MMMd", value, locale=language())
-
-
 def number(value: int | float) -> str:
     """A number with the reader's grouping."""
     return numbers.format_decimal(value, locale=language())

@@ -13,7 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from dashboard.i18n import day, language, translated, when
+from dashboard.i18n import language, translated, when
 from data.i18n import Text
 from data.models import User
 from data.validation import typed
@@ -125,7 +125,7 @@ def test_stored_times_are_shown_on_beijing_s_clock_in_each_language(app, stored,
     with app.server.test_request_context(headers={"Accept-Language": "en"}):
         assert when(stored) == local_text_en
     with app.server.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert when(stored) == local_text_zh and day(stored.date()) == "12月3日"
+        assert when(stored) == local_text_zh
 
 
 def test_the_configured_time_zone_is_the_one_shown(app):
