@@ -1,7 +1,17 @@
 """Callbacks, registered explicitly per app (never with the process-global @dash.callback)."""
 from dash import Dash
 
-from callbacks import area, building, editing, overview
+from callbacks import (
+    account,
+    admin_areas,
+    admin_buildings,
+    admin_statuses,
+    admin_users,
+    area,
+    building,
+    editing,
+    overview,
+)
 
 
 def register(app: Dash) -> None:
@@ -10,3 +20,8 @@ def register(app: Dash) -> None:
     area.register(app)
     building.register(app)
     editing.register(app)
+    admin_users.register(app)
+    account.register(app)
+    admin_statuses.register(app)
+    admin_buildings.register(app)
+    admin_areas.register(app)

@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [run|demo|migrate|users|import-ledger] ...`."""
+"""Command line: `python -m dashboard [run|demo|migrate|users|areas|import-ledger] ...`."""
 from __future__ import annotations
 
 import argparse
@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 from dashboard import create_app
 from dashboard.config import load_config, use_password_cost, uses_default_database
 from dashboard.extensions import engine
-from data import accounts, ledger
+from data import accounts, areas, ledger
 from data.changes import ChangeContext
 from data.db import make_engine, upgrade, writing
 from data.demo import clear, create_demo, create_demo_users, has_data
 from data.models import UnitChange
+from data.structure import StructureRefused
 
 COMMENT_LIMIT = UnitChange.comment.type.length
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     use_password_cost(load_config())
     try:
         return args.command(args)
-    except accounts.AccountError as error:
+    except (accounts.AccountError, StructureRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -47,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     demo_cmd.set_defaults(command=demo)
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(command=migrate)
     _add_user_commands(commands.add_parser("users", help="manage users: add, list, set-role, set-password, disable"))
+    _add_area_commands(commands.add_parser("areas", help="manage the area tree: add, list, rename, move, retire"))
     _add_import_command(
         commands.add_parser("import-ledger", help="apply a ledger (.csv or .xlsx) as one batch: every row or none")
     )
@@ -82,6 +84,28 @@ def _add_user_commands(users: argparse.ArgumentParser) -> None:
     disable = actions.add_parser("disable", help="stop a user from signing in and end their sessions")
     disable.add_argument("name")
     disable.set_defaults(command=users_disable)
+
+
+def _add_area_commands(group: argparse.ArgumentParser) -> None:
+    """The `areas` sub-commands; AREA is an id, a path such as /1/2/3/ or a unique name."""
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add an area and print its id")
+    add.add_argument("name")
+    add.add_argument("--parent", help="the area it belongs to (id, path or unique name)")
+    add.add_argument("--kind", choices=areas.KINDS, help="default: the kind below the parent's")
+    add.set_defaults(command=areas_add)
+    actions.add_parser("list", help="list the areas in use as a tree").set_defaults(command=areas_list)
+    rename = actions.add_parser("rename", help="rename an area")
+    rename.add_argument("area")
+    rename.add_argument("name")
+    rename.set_defaults(command=areas_rename)
+    move = actions.add_parser("move", help="move an area and everything under it under another area")
+    move.add_argument("area")
+    move.add_argument("--parent", required=True, help="the new parent area")
+    move.set_defaults(command=areas_move)
+    retire = actions.add_parser("retire", help="retire an area (deleted when nothing ever used it)")
+    retire.add_argument("area")
+    retire.set_defaults(command=areas_retire)
 
 
 def _add_import_command(command: argparse.ArgumentParser) -> None:
@@ -188,6 +212,52 @@ def users_disable(args: argparse.Namespace) -> int:
         accounts.disable_user(conn, args.name)
     print(f"{args.name} is disabled; their sessions ended")
     return 0
+
+
+def areas_add(args: argparse.Namespace) -> int:
+    """Add an area; print its id."""
+    with _database().begin() as conn:
+        parent = areas.resolve(conn, args.parent) if args.parent else None
+        print(areas.add_area(conn, _structure_context(), args.name, parent, args.kind))
+    return 0
+
+
+def areas_list(_args: argparse.Namespace) -> int:
+    """Print the areas in use, each under its parent."""
+    with _database().connect() as conn:
+        for area in areas.live_areas(conn):
+            print(f"{area['id']:>6} {area['kind']:12} {'  ' * area['depth']}{area['name']}  {area['path']}")
+    return 0
+
+
+def areas_rename(args: argparse.Namespace) -> int:
+    """Rename an area."""
+    with _database().begin() as conn:
+        areas.rename_area(conn, _structure_context(), areas.resolve(conn, args.area), args.name)
+    print(f"renamed to {args.name}")
+    return 0
+
+
+def areas_move(args: argparse.Namespace) -> int:
+    """Move an area under another."""
+    with _database().begin() as conn:
+        area_id, parent = areas.resolve(conn, args.area), areas.resolve(conn, args.parent)
+        areas.move_area(conn, _structure_context(), area_id, parent)
+    print(f"area {area_id} moved under area {parent}")
+    return 0
+
+
+def areas_retire(args: argparse.Namespace) -> int:
+    """Retire (or delete, when nothing ever used it) an area."""
+    with _database().begin() as conn:
+        area_id = areas.resolve(conn, args.area)
+        print(f"area {area_id} {areas.retire_area(conn, _structure_context(), area_id)}")
+    return 0
+
+
+def _structure_context() -> ChangeContext:
+    """Structural changes made at the command line: recorded as the system's."""
+    return ChangeContext(actor=accounts.SYSTEM, timezone=load_config()["TIMEZONE"])
 
 
 def import_ledger(args: argparse.Namespace) -> int:

@@ -91,3 +91,81 @@ AREA_TREND = "area-trend"
 AREA_CHILDREN = "area-children"
 AREA_BUILDINGS = "area-buildings"
 LANGUAGE_SWITCH = "language-switch"
+NAV_ADMIN = "nav-admin"
+NAV_ACCESS_LOG = "nav-access-log"
+
+# admin statuses
+STATUS_LIST = "status-list"
+STATUS_EDITING = "status-editing"
+STATUS_FEEDBACK = "status-feedback"
+STATUS_PREVIEW = "status-preview"
+STATUS_SAVE = "status-save"
+STATUS_RETIRE = "status-retire"
+STATUS_RESTORE = "status-restore"
+STATUS_DELETE = "status-delete"
+STATUS_ACTIONS = "status-actions"
+NAV_STATUSES = "nav-statuses"
+STATUS_ADD = "status-add"
+
+
+def status_field(name: str) -> str:
+    """One field of the status catalogue's edit form."""
+    return f"status-field-{name.replace('_', '-')}"
+
+
+# admin users
+USERS_TABLE = "users-table"
+USER_NEW_NAME = "user-new-name"
+USER_NEW_ROLE = "user-new-role"
+USER_NEW_AREAS = "user-new-areas"
+USER_ADD = "user-add"
+USER_PICK = "user-pick"
+USER_ROLE = "user-role"
+USER_AREAS = "user-areas"
+USER_SAVE_ROLE = "user-save-role"
+USER_SAVE_AREAS = "user-save-areas"
+USER_ONE_TIME = "user-one-time"
+USER_DISABLE = "user-disable"
+USER_MESSAGE = "user-message"
+ACTIONS_LOG = "actions-log"
+NAV_USERS = "nav-users"
+# account
+NAV_ACCOUNT = "nav-account"
+ACCOUNT_CURRENT = "account-current"
+ACCOUNT_NEW = "account-new"
+ACCOUNT_AGAIN = "account-again"
+ACCOUNT_SAVE = "account-save"
+ACCOUNT_MESSAGE = "account-message"
+# admin buildings
+NAV_NEW_BUILDING = "nav-new-building"
+BUILDING_NEW_AREA = "building-new-area"
+BUILDING_NEW_PREVIEW = "building-new-preview"
+BUILDING_NEW_SAVE = "building-new-save"
+BUILDING_NEW_MESSAGE = "building-new-message"
+BUILDING_NEW_GRID_BOX = "building-new-grid-box"
+BUILDING_NEW_GRID_DATA = "building-new-grid-data"
+BUILDING_NEW_GRID_HOST = "building-new-grid-host"
+BUILDING_NEW_GRID_SUMMARY = "building-new-grid-summary"
+BUILDING_NEW_SELECTED = "building-new-selected"
+BUILDING_NEW_SELECTION = "building-new-selection"
+
+
+def building_new_field(name: str) -> str:
+    """One text field of the new-building template form."""
+    return f"building-new-{name}"
+
+
+# admin areas
+ADMIN_AREAS_TABLE = "admin-areas-table"
+ADMIN_AREAS_MESSAGE = "admin-areas-message"
+ADMIN_AREA_NEW_NAME = "admin-area-new-name"
+ADMIN_AREA_NEW_PARENT = "admin-area-new-parent"
+ADMIN_AREA_NEW_KIND = "admin-area-new-kind"
+ADMIN_AREA_ADD = "admin-area-add"
+ADMIN_AREA_PICK = "admin-area-pick"
+ADMIN_AREA_NAME = "admin-area-name"
+ADMIN_AREA_RENAME = "admin-area-rename"
+ADMIN_AREA_PARENT = "admin-area-parent"
+ADMIN_AREA_MOVE = "admin-area-move"
+ADMIN_AREA_RETIRE = "admin-area-retire"
+NAV_AREAS = "nav-admin-areas"

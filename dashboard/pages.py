@@ -7,7 +7,18 @@ from dash import dcc, html
 from dash._pages import _parse_query_string, _path_to_page  # the router's own: the first page is found as it finds it
 from flask import request
 
-from callbacks import access_log, area, building, not_found, overview
+from callbacks import (
+    access_log,
+    account,
+    admin_areas,
+    admin_buildings,
+    admin_statuses,
+    admin_users,
+    area,
+    building,
+    not_found,
+    overview,
+)
 from dashboard.i18n import _
 from data.i18n import N_
 
@@ -25,6 +36,16 @@ def register_all() -> None:
                        layout=area.page)
     dash.register_page("access_log", path="/admin/access-log", name=N_("Access log"), title=titled(N_("Access log")),
                        layout=access_log.page)
+    dash.register_page("admin_statuses", path="/admin/statuses", name=N_("Status catalogue"),
+                       title=titled(N_("Status catalogue")), layout=admin_statuses.page)
+    dash.register_page("admin_users", path="/admin/users", name=N_("Users"), title=titled(N_("Users")),
+                       layout=admin_users.page)
+    dash.register_page("account", path="/account", name=N_("Account"), title=titled(N_("Account")),
+                       layout=account.page)
+    dash.register_page("admin_buildings", path="/admin/buildings/new", name=N_("New building"),
+                       title=titled(N_("New building")), layout=admin_buildings.page)
+    dash.register_page("admin_areas", path="/admin/areas", name=N_("Areas of the tree"),
+                       title=titled(N_("Areas of the tree")), layout=admin_areas.page)
     dash.register_page(NOT_FOUND_MODULE, path="/404", name=N_("Not found"), title=titled(N_("Not found")),
                        layout=not_found.page)
 

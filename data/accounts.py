@@ -20,6 +20,10 @@ IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 TOUCH_EVERY = dt.timedelta(minutes=1)
 HASHER = PasswordHasher()
+# A one-time password (set by an administrator) is stored with a mark before its hash: it signs in once, then it is
+# marked spent and serves only as the current password for choosing one's own on the account page.
+ONE_TIME, SPENT = "once:", "spent:"
+ONE_TIME_ALPHABET, ONE_TIME_LENGTH = "abcdefghjkmnpqrstuvwxyz23456789", 16
 # A session that has not ended, of an active user, with the paths of the user's areas (a row per area; one with no
 # path for a user without areas). Built once: every request reads it.
 LIVE_SESSION = (
@@ -71,8 +75,9 @@ def check_new_password(password: str) -> None:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def create_user(conn: Connection, username: str, password: str, role: str, area_ids: list[int] = ()) -> int:
-    """Add a user; staff, leaders and viewers need at least one area."""
+def create_user(conn: Connection, username: str, password: str, role: str, area_ids: list[int] = (),
+                one_time: bool = False) -> int:
+    """Add a user (with a one-time password if so marked); staff, leaders and viewers need at least one area."""
     _check_role(role)
     check_new_password(password)
     if user_exists(conn, username):
@@ -80,7 +85,8 @@ def create_user(conn: Connection, username: str, password: str, role: str, area_
     if role != "admin" and not area_ids:
         raise AccountError(f"a {role} needs at least one area (--area)")
     user_id = conn.execute(insert(User).values(
-        username=username, password_hash=HASHER.hash(password), role=role, active=True, created_at=utcnow(),
+        username=username, password_hash=(ONE_TIME if one_time else "") + HASHER.hash(password), role=role, active=True,
+        created_at=utcnow(),
     )).inserted_primary_key[0]
     _set_areas(conn, user_id, area_ids)
     return user_id
@@ -92,6 +98,28 @@ def set_password(conn: Connection, username: str, password: str) -> None:
     user_id = _user_id(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(password_hash=HASHER.hash(password)))
     end_user_sessions(conn, user_id)
+
+
+def new_one_time_password() -> str:
+    """A random password of 16 letters and digits that cannot be mistaken for one another (about 79 bits)."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_LENGTH))
+
+
+def set_one_time_password(conn: Connection, username: str) -> str:
+    """Give a user a new one-time password (returned, to be shown once) and end their sessions."""
+    password, user_id = new_one_time_password(), _user_id(conn, username)
+    conn.execute(update(User).where(User.id == user_id).values(password_hash=ONE_TIME + HASHER.hash(password)))
+    end_user_sessions(conn, user_id)
+    return password
+
+
+def password_matches(conn: Connection, user_id: int, password: str) -> bool:
+    """True when this is the user's password (a spent one-time password still counts: it is their current one)."""
+    stored = conn.execute(select(User.password_hash).where(User.id == user_id)).scalar()
+    try:
+        return HASHER.verify(_bare(stored or _dummy_hash()), password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def set_role(conn: Connection, username: str, role: str) -> None:
@@ -169,19 +197,24 @@ def active_account(conn: Connection, username: str) -> Account:
 
 
 def check_password(conn: Connection, username: str, password: str) -> int | None:
-    """The id of the active user with this name and password, else None (in about the same time either way)."""
+    """The id of the active user with this name and password, else None (in about the same time either way); a spent
+    one-time password signs nobody in."""
     row = conn.execute(select(User.id, User.password_hash).where(
         func.lower(User.username) == username.lower(), User.active.is_(True))).first()
+    stored = row.password_hash if row else _dummy_hash()
     try:
-        HASHER.verify(row.password_hash if row else _dummy_hash(), password)
+        HASHER.verify(_bare(stored), password)
     except (VerificationError, InvalidHashError):
         return None
-    return row.id if row else None
+    return row.id if row and not stored.startswith(SPENT) else None
 
 
 def start_session(conn: Connection, user_id: int, now: dt.datetime | None = None) -> str:
-    """Open a session and return its token (only the token's hash is stored)."""
+    """Open a session and return its token (only the token's hash is stored); a session opened on a one-time password
+    spends it, and when a concurrent sign-in spent it first, the token returned matches no session."""
     token, now = secrets.token_urlsafe(32), now or utcnow()
+    if not _spend_one_time_password(conn, user_id):
+        return token
     conn.execute(insert(UserSession).values(token_hash=_hash(token), user_id=user_id, created_at=now, last_seen_at=now))
     return token
 
@@ -235,6 +268,25 @@ def access_log(conn: Connection, limit: int = 500) -> list[dict]:
         select(PersonalDataView.viewed_at, User.username, Unit.id.label("unit_id"), Unit.label, Unit.building_id)
         .join(User, User.id == PersonalDataView.user_id).join(Unit, Unit.id == PersonalDataView.unit_id)
         .order_by(PersonalDataView.viewed_at.desc(), PersonalDataView.id.desc()).limit(limit))]
+
+
+def _spend_one_time_password(conn: Connection, user_id: int) -> bool:
+    """Mark a user's one-time password spent, if they have one; False when it is spent already (a spent one signs
+    nobody in: another sign-in spent it since this one checked it; the update names the exact hash it read, so that
+    only one of two concurrent sign-ins can spend it)."""
+    stored = conn.execute(select(User.password_hash).where(User.id == user_id)).scalar() or ""
+    if stored.startswith(SPENT):
+        return False
+    if not stored.startswith(ONE_TIME):
+        return True
+    spent = conn.execute(update(User).where(User.id == user_id, User.password_hash == stored)
+                         .values(password_hash=SPENT + _bare(stored)))
+    return spent.rowcount == 1
+
+
+def _bare(stored: str) -> str:
+    """A stored password hash without its one-time or spent mark."""
+    return stored.removeprefix(ONE_TIME).removeprefix(SPENT)
 
 
 def _expired(session, now: dt.datetime) -> bool:

@@ -111,11 +111,11 @@ def apply_edits(
     _write_changes(conn, current, {unit_id: diffs[unit_id] for unit_id in changed}, ctx)
     if ctx.verifies:
         _record_verification(conn, unit_ids, ctx)
-    _add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
-    _add_counts(
+    add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), _status_deltas(values, current))
+    add_counts(
         conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), _area_deltas(values, current)
     )
-    _add_counts(
+    add_counts(
         conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), _daily_deltas(values, current, ctx.today)
     )
     _bump_revisions(conn, {current[unit_id]["building_id"] for unit_id in changed})
@@ -363,7 +363,7 @@ def _status_deltas(values: dict[int, dict], current: dict[int, dict]) -> Counter
     return deltas
 
 
-def _add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[str, ...], deltas: dict) -> None:
+def add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[str, ...], deltas: dict) -> None:
     """Add deltas to a maintained counts table, creating missing rows (one executemany upsert, in key order)."""
     rows = []
     for key, amounts in sorted(deltas.items()):

@@ -250,20 +250,20 @@ def path_ids(path: str) -> list[int]:
 
 
 def area(conn: Connection, area_id: int) -> dict | None:
-    """One area with its path (for authorisation), or None."""
-    row = conn.execute(select(Area.__table__).where(Area.id == area_id)).first()
+    """One area not retired with its path (for authorisation), or None."""
+    row = conn.execute(select(Area.__table__).where(Area.id == area_id, Area.retired_at.is_(None))).first()
     return dict(row._mapping) if row else None
 
 
 def child_areas(conn: Connection, area_id: int) -> list[dict]:
-    """The areas directly under an area, in the order they were made."""
+    """The areas not retired directly under an area, in the order they were made."""
     return _dicts(conn.execute(select(Area.id, Area.kind, Area.name, Area.path)
-                               .where(Area.parent_id == area_id).order_by(Area.id)))
+                               .where(Area.parent_id == area_id, Area.retired_at.is_(None)).order_by(Area.id)))
 
 
 def top_area(conn: Connection, scope: Sequence[str] | None) -> dict | None:
     """The highest area a user covers: the root for everyone-scoped users, else their shallowest area."""
-    query = select(Area.__table__).order_by(Area.depth, Area.id).limit(1)
+    query = select(Area.__table__).where(Area.retired_at.is_(None)).order_by(Area.depth, Area.id).limit(1)
     query = query.where(Area.parent_id.is_(None)) if scope is None else query.where(Area.path.in_(scope))
     row = conn.execute(query).first()
     return dict(row._mapping) if row else None

@@ -2,7 +2,7 @@
 change, with who, when, under which request, and the data before and after; and the refusal they raise."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from data.changes import ChangeContext
 from data.i18n import Text
@@ -26,3 +26,10 @@ def record(conn: Connection, ctx: ChangeContext, action: str, subject: str, subj
         changed_at=ctx.at, actor=ctx.actor.username, request_id=ctx.request_id, action=action, subject=subject,
         subject_id=str(subject_id), data_before=before or {}, data_after=after or {},
     ))
+
+
+def recent(conn: Connection, limit: int = 500) -> list[dict]:
+    """The newest structural changes (the administrators' actions), newest first."""
+    return [dict(row._mapping) for row in conn.execute(
+        select(StructureChange.__table__).order_by(StructureChange.changed_at.desc(), StructureChange.id.desc())
+        .limit(limit))]

@@ -71,6 +71,7 @@ def check(row: dict, values: dict, catalogues: Catalogues, today: dt.date) -> tu
     """The values to write (with what follows from them: a default end date, dates cleared off a status that has
     none) and errors by field, checking the unit as it would become against the rules the edit touches."""
     values, errors = dict(values), {}
+    _check_status_offered(row, values, catalogues, errors)
     _check_status_fits_use(row, values, catalogues, errors)
     _check_dates(row, values, catalogues, today, errors)
     _check_counts(row, values, catalogues, errors)
@@ -195,6 +196,14 @@ _CLEANERS = {
 def _after(row: dict, values: dict, name: str):
     """A field's value once the edit is applied."""
     return values.get(name, row[name])
+
+
+def _check_status_offered(row: dict, values: dict, catalogues: Catalogues, errors: dict) -> None:
+    """A retired status is no longer given to a unit (a unit that has it keeps it until changed)."""
+    status = values.get("status", row["status"])
+    if status != row["status"] and catalogues.statuses[status].get("retired_at") is not None:
+        errors["status"] = Text(N_("%(status)s is no longer in use: choose another status"),
+                                status=catalogues.statuses[status])
 
 
 def _check_status_fits_use(row: dict, values: dict, catalogues: Catalogues, errors: dict) -> None:

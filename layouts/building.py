@@ -117,6 +117,6 @@ def legend_items(statuses: list[dict], counts: dict[str, int]) -> list:
             id=ids.legend_item(s["code"]), className="legend-item", title=_("Highlight these units"), n_clicks=0,
             **{"data-status": s["code"]},
         )
-        for s in statuses
+        for s in statuses if not s.get("retired_at") or counts.get(s["code"])
     ] + [html.Span(_("Bold label: firm and home"), className="legend-note")]
 

@@ -12,7 +12,8 @@ from dashboard.i18n import _, label, text_code
 
 def bulk_bar(statuses: list[dict]) -> html.Div:
     """The bar's controls; its container stays hidden until units are selected on the grid."""
-    options = [{"label": f"{text_code(s)} · {label(s)}", "value": s["code"]} for s in statuses]
+    options = [{"label": f"{text_code(s)} · {label(s)}", "value": s["code"]}
+               for s in statuses if not s.get("retired_at")]
     return html.Div(
         [
             html.B(id=ids.BULK_COUNT, className="me-2"),

@@ -16,7 +16,9 @@ def shell(content, account) -> html.Div:
     links = [dbc.NavItem(dcc.Link(_("Buildings"), href="/?buildings=all", className="nav-link")),
              dbc.NavItem(dcc.Link(_("Areas"), href="/areas", className="nav-link"))]
     if account is not None and account.role == "admin":
-        links.append(dbc.NavItem(dcc.Link(_("Access log"), href="/admin/access-log", className="nav-link")))
+        links.append(_admin_menu())
+    if account is not None:
+        links.append(dbc.NavItem(dcc.Link(_("Account"), href="/account", className="nav-link", id=ids.NAV_ACCOUNT)))
     navbar = dbc.Navbar(
         dbc.Container([
             dcc.Link(_("Building status"), href="/", className="navbar-brand"),
@@ -28,6 +30,16 @@ def shell(content, account) -> html.Div:
     problem = dbc.Alert(id=ids.DATABASE_PROBLEM, is_open=False, color="danger", dismissable=True,
                         className="database-problem mx-3")
     return html.Div([navbar, problem, dbc.Container(content, fluid=True, className="pb-4")])
+
+
+def _admin_menu() -> dbc.DropdownMenu:
+    """The administrators' pages, in one menu so that the bar stays short on a phone."""
+    pages = [(_("Areas of the tree"), "/admin/areas", ids.NAV_AREAS),
+             (_("New building"), "/admin/buildings/new", ids.NAV_NEW_BUILDING),
+             (_("Users"), "/admin/users", ids.NAV_USERS), (_("Statuses"), "/admin/statuses", ids.NAV_STATUSES),
+             (_("Access log"), "/admin/access-log", ids.NAV_ACCESS_LOG)]
+    return dbc.DropdownMenu([dbc.DropdownMenuItem(text, href=href, id=item) for text, href, item in pages],
+                            label=_("Administration"), nav=True, in_navbar=True, id=ids.NAV_ADMIN)
 
 
 def language_switch() -> html.Form:

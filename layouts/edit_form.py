@@ -42,7 +42,8 @@ def form(unit: dict, statuses: list[dict], uses: list[dict], state: FormState | 
                 "status",
                 dbc.Select(
                     id=ids.edit_field("status"),
-                    options=_status_options(statuses, uses),
+                    options=_status_options(
+                        [s for s in statuses if not s.get("retired_at") or s["code"] == unit["status"]], uses),
                     value=values["status"],
                     invalid="status" in errors,
                     size="sm",

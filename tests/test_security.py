@@ -76,16 +76,28 @@ def test_staff_get_nothing_of_another_workstations_building_from_any_callback(ap
 
 
 READ_ONLY_CALLBACKS = {"filter_buildings", "show_unit", "refresh"}
+# The administrators' pages and a user's own account: each refuses everyone else, tested in its own file
+# (tests/test_admin_areas.py, test_admin_buildings.py, test_admin_catalogue.py, test_admin_users.py).
+OWN_PAGE_CALLBACKS = {"callbacks.admin_areas.change_areas", "callbacks.admin_buildings.preview_or_save",
+                      "callbacks.admin_statuses.act", "callbacks.admin_statuses.show_preview",
+                      "callbacks.admin_users.add", "callbacks.admin_users.change", "callbacks.admin_users.pick",
+                      "callbacks.account.change_password"}
 WRITTEN_NOTE = "written by the request"
 ENDED_QUARANTINE = {"status": "quarantined", "quarantine_start": "2020-02-01"}
 
 
 def callback_names(app) -> set[str]:
-    """The names of the app's own server-side callback functions (Dash's page router is not the app's)."""
+    """The names of the app's own server-side callback functions of the building pages (Dash's page router is not
+    the app's; the administrators' pages are OWN_PAGE_CALLBACKS)."""
+    return {name.rsplit(".", 1)[1] for name in qualified_callbacks(app) - OWN_PAGE_CALLBACKS}
+
+
+def qualified_callbacks(app) -> set[str]:
+    """The module and name of every server-side callback function of the app's own."""
     functions = [
         getattr(e["callback"], "__wrapped__", e["callback"]) for e in app.callback_map.values() if "callback" in e
     ]
-    return {f.__name__ for f in functions if f.__module__.startswith("callbacks.")}
+    return {f"{f.__module__}.{f.__name__}" for f in functions if f.__module__.startswith("callbacks.")}
 
 
 def a_foreign_building(app) -> int:
@@ -175,6 +187,7 @@ def test_every_write_callback_acts_where_its_sender_may_edit_and_changes_nothing
     staff, leader, admin, outside = client_as("staff"), client_as("leader"), client_as("admin"), a_foreign_building(app)
     own, foreign = write_requests(app, 1), write_requests(app, outside)
     assert callback_names(app) == READ_ONLY_CALLBACKS | set(own), "a new callback: say whether it writes"
+    assert OWN_PAGE_CALLBACKS <= qualified_callbacks(app)
     with database(app).connect() as conn:
         name = queries.building(conn, outside)["name"]
     for callback, (send, effect) in foreign.items():

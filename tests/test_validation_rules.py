@@ -369,3 +369,13 @@ def test_a_refusal_names_each_unit_and_field_and_keeps_what_was_valid():
     assert str(refusal) == "unit 7: residents: 0 or more; unit 7: staff: a whole number"
     assert (refusal.yours, refusal.labels) == ({7: {"note": "ok"}}, {7: "503"})
     assert (InvalidEdit({}).yours, InvalidEdit({}).labels) == ({}, {})
+
+
+def test_a_retired_status_is_refused_to_a_unit_that_has_not_got_it_and_kept_by_one_that_has():
+    retired = Catalogues.of([*STATUSES[:-1], {**STATUSES[-1], "retired_at": dt.datetime(2026, 1, 1)}], USES)
+    code = STATUSES[-1]["code"]
+    home = {**HOME, "status": "healthy", "occupant_name": "", "residents": 0}
+    _values, errors = check(home, {"status": code}, retired, TODAY)
+    assert errors["status"] == f"{STATUSES[-1]['label_en']} is no longer in use: choose another status"
+    assert check(home, {"status": code}, CATALOGUES, TODAY)[1] == {}
+    assert check({**home, "status": code}, {"status": code, "note": "x"}, retired, TODAY)[1] == {}
