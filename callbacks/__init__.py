@@ -4,6 +4,7 @@ from dash import Dash
 from callbacks import (
     account,
     admin_areas,
+    admin_building_layout,
     admin_buildings,
     admin_statuses,
     admin_users,
@@ -25,3 +26,4 @@ def register(app: Dash) -> None:
     admin_statuses.register(app)
     admin_buildings.register(app)
     admin_areas.register(app)
+    admin_building_layout.register(app)

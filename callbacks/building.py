@@ -45,6 +45,7 @@ def page(building_id=None, unit=None, as_of=None, **query):
             period,
             visible_ancestors(account, found["area_path"]),
             refusal,
+            admin=authorize(account, "admin"),
         )
 
 

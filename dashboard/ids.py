@@ -169,3 +169,26 @@ ADMIN_AREA_PARENT = "admin-area-parent"
 ADMIN_AREA_MOVE = "admin-area-move"
 ADMIN_AREA_RETIRE = "admin-area-retire"
 NAV_AREAS = "nav-admin-areas"
+
+
+# admin building layout
+LAYOUT_LINK = "layout-link"
+LAYOUT_BUILDING = "layout-building"
+LAYOUT_MESSAGE = "layout-message"
+LAYOUT_GRID_DATA = "layout-grid-data"
+LAYOUT_GRID_HOST = "layout-grid-host"
+LAYOUT_GRID_SUMMARY = "layout-grid-summary"
+LAYOUT_SELECTED = "layout-selected"
+LAYOUT_SELECTION = "layout-selection"
+# The forms' actions, in the order of the page.
+LAYOUT_ACTIONS = ("rename", "merge", "split", "add-floor", "remove-floor", "move")
+
+
+def layout_button(action: str) -> str:
+    """The button of one action's form on the building layout page."""
+    return f"layout-{action}-go"
+
+
+def layout_field(action: str, name: str) -> str:
+    """One field of one action's form on the building layout page."""
+    return f"layout-{action}-{name}"

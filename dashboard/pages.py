@@ -11,6 +11,7 @@ from callbacks import (
     access_log,
     account,
     admin_areas,
+    admin_building_layout,
     admin_buildings,
     admin_statuses,
     admin_users,
@@ -44,6 +45,9 @@ def register_all() -> None:
                        layout=account.page)
     dash.register_page("admin_buildings", path="/admin/buildings/new", name=N_("New building"),
                        title=titled(N_("New building")), layout=admin_buildings.page)
+    dash.register_page("admin_building_layout", path_template="/admin/buildings/<building_id>/layout",
+                       name=N_("Building layout"), title=titled(N_("Building layout")),
+                       layout=admin_building_layout.page)
     dash.register_page("admin_areas", path="/admin/areas", name=N_("Areas of the tree"),
                        title=titled(N_("Areas of the tree")), layout=admin_areas.page)
     dash.register_page(NOT_FOUND_MODULE, path="/404", name=N_("Not found"), title=titled(N_("Not found")),

@@ -119,7 +119,7 @@ def plan_building(template: Template, unit_uses: set[str]) -> BuildingPlan:
                      cells=cells, max=MAX_CELLS)
     if cells == 0:
         raise refuse(N_("This plan makes no units: give the floors some units."))
-    _check_pattern(template.pattern)
+    check_pattern(template.pattern)
     entrances = tuple(_entrance(template, names, index, floors, widths) for index in range(len(names)))
     return BuildingPlan(template.name.strip(), template.address.strip(), template.use, entrances)
 
@@ -200,7 +200,7 @@ def _rule(ranges: list[FloorRange], entrance: str, number: int) -> FloorRange | 
     return covering[-1] if covering and covering[-1].units else None
 
 
-def _check_pattern(pattern: str) -> None:
+def check_pattern(pattern: str) -> None:
     """A numbering pattern uses only {floor}, {n} and {entrance}, with plain number widths that fit their values."""
     if not (pattern.strip() and _plain_fields(pattern) and _formats(pattern)):
         raise refuse(N_("The numbering pattern may use only {floor}, {n} and {entrance}, such as %(example)s."),

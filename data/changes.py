@@ -177,7 +177,8 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 def _lock_units(conn: Connection, unit_ids: list[int]) -> dict[int, dict]:
     """Current rows of the units with their area path, locked for update where the database can."""
     query = (select(Unit.__table__, Area.path.label("area_path")).join(Building, Building.id == Unit.building_id)
-             .join(Area, Area.id == Building.area_id).with_for_update(of=Unit.__table__))
+             .join(Area, Area.id == Building.area_id).where(Unit.retired_at.is_(None))
+             .with_for_update(of=Unit.__table__))
     rows = {
         row.id: dict(row._mapping)
         for chunk in _chunks(unit_ids)
@@ -420,7 +421,8 @@ def recount(conn: Connection, timezone: str = DEFAULT_TIMEZONE) -> None:
     """Rebuild the per-building counts and the area rollups from the units, and the daily deltas from the history in
     the local days of a time zone (after bulk loads, and to check them)."""
     conn.execute(delete(BuildingStatusCount))
-    grouped = select(Unit.building_id, Unit.status, func.count()).group_by(Unit.building_id, Unit.status)
+    grouped = (select(Unit.building_id, Unit.status, func.count()).where(Unit.retired_at.is_(None))
+               .group_by(Unit.building_id, Unit.status))
     conn.execute(insert(BuildingStatusCount).from_select(["building_id", "status", "count"], grouped))
     conn.execute(delete(AreaCount))
     rows = [{"area_id": a, "status": s, "use": u, "units": n, "residents": r, "staff": f}
@@ -452,11 +454,11 @@ def daily_totals(conn: Connection, timezone: str = DEFAULT_TIMEZONE) -> Counter:
 
 
 def area_totals(conn: Connection) -> dict[tuple, tuple[int, int, int]]:
-    """Units, residents and staff per (area, status, use) over each area's subtree, recounted from the units."""
+    """Units, residents and staff per (area, status, use) over each area's subtree, recounted from the active units."""
     paths = dict(conn.execute(select(Area.id, Area.path)).all())
     leaves = conn.execute(
         select(Building.area_id, Unit.status, Unit.use, func.count(), func.sum(Unit.residents), func.sum(Unit.staff))
-        .join(Building, Building.id == Unit.building_id)
+        .join(Building, Building.id == Unit.building_id).where(Unit.retired_at.is_(None))
         .group_by(Building.area_id, Unit.status, Unit.use)
     )
     totals: dict[tuple, list[int]] = {}

@@ -100,15 +100,17 @@ def area_trail(conn: Connection, area_id: int) -> list[dict]:
 
 
 def building_layout(conn: Connection, building_id: int) -> tuple[list[dict], list[dict]]:
-    """A building's entrances in order, and their floors bottom to top."""
+    """A building's entrances in order, and their floors bottom to top (a removed floor, all its units retired, is
+    left out: it would draw an empty row)."""
     entrances = _dicts(conn.execute(
         select(Entrance.id, Entrance.name, Entrance.position)
         .where(Entrance.building_id == building_id).order_by(Entrance.position)
     ))
+    in_use = select(Unit.id).where(Unit.floor_id == Floor.id, Unit.retired_at.is_(None)).exists()
     floors = _dicts(conn.execute(
         select(Floor.id, Floor.entrance_id, Floor.label, Floor.level)
         .join(Entrance, Entrance.id == Floor.entrance_id)
-        .where(Entrance.building_id == building_id).order_by(Floor.level)
+        .where(Entrance.building_id == building_id, in_use).order_by(Floor.level)
     ))
     return entrances, floors
 
@@ -118,16 +120,16 @@ def building_units(conn: Connection, building_id: int) -> list[dict]:
     return _dicts(conn.execute(
         select(Unit.id, Unit.floor_id, Unit.entrance_id, Unit.position, Unit.label, Unit.use,
                Unit.residents, Unit.staff, Unit.status, Unit.status_since, Unit.version, Unit.quarantine_end)
-        .where(Unit.building_id == building_id).order_by(Unit.id)
+        .where(Unit.building_id == building_id, Unit.retired_at.is_(None)).order_by(Unit.id)
     ))
 
 
 def unit(conn: Connection, unit_id: int) -> dict | None:
-    """All fields of one unit with its entrance and floor names, or None."""
+    """All fields of one unit (not retired) with its entrance and floor names, or None."""
     row = conn.execute(
         select(Unit.__table__, Entrance.name.label("entrance_name"), Floor.label.label("floor_label"))
         .join(Entrance, Entrance.id == Unit.entrance_id).join(Floor, Floor.id == Unit.floor_id)
-        .where(Unit.id == unit_id)
+        .where(Unit.id == unit_id, Unit.retired_at.is_(None))
     ).first()
     return dict(row._mapping) if row else None
 
@@ -333,7 +335,7 @@ def _units_where(conn: Connection, area_path: str, *conditions) -> list[dict]:
             )
             .join(Building, Building.id == Unit.building_id)
             .join(Area, Area.id == Building.area_id)
-            .where(Area.path.startswith(area_path, autoescape=True), *conditions)
+            .where(Area.path.startswith(area_path, autoescape=True), Unit.retired_at.is_(None), *conditions)
             .order_by(Unit.status_since, Unit.id)
             .limit(EXCEPTION_LIMIT)
         )

@@ -1,16 +1,38 @@
-"""Changing a building's structure after it was created: rename a unit, move the building to another area. Each
-command validates first (StructureRefused, nothing changed), writes in the caller's transaction, records the change,
-and keeps grids and rollups true."""
+"""Changing a building's structure after it was created: rename, retire, merge and split units, add and remove
+floors, move the building to another area. Each command validates first (StructureRefused, nothing changed), writes
+in the caller's transaction, records the change, and keeps grids and rollups true. A unit is never deleted: it is
+retired (kept with its history, out of the grid and the counts), and its last history row takes its status out of
+the daily deltas (status_after None)."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from data.changes import ChangeContext, recount
+from data import queries
+from data.building_plan import check_pattern
+from data.buildings import NEW_UNIT_STATUS
+from data.changes import ChangeContext, add_counts, recount
 from data.i18n import N_, Text
-from data.models import Area, Building, Unit
+from data.models import (
+    Area,
+    AreaCount,
+    AreaDailyDelta,
+    Building,
+    BuildingStatusCount,
+    Entrance,
+    Floor,
+    Unit,
+    UnitChange,
+)
 from data.structure import StructureRefused, record
 
 MAX_LABEL = 32
+MAX_FLOOR_LABEL = 16
+# Units one split or one new floor may make: more than any floor of a real building has.
+MAX_PARTS = 50
+# Columns far right of any floor's units, where units being moved along wait.
+SHIFT_AREA = 1_000_000
+# Floors a building may reach, above and below ground.
+MAX_LEVEL = 300
 
 
 def rename_unit(conn: Connection, ctx: ChangeContext, unit_id: int, label: str) -> None:
@@ -44,6 +66,247 @@ def move_building(conn: Connection, ctx: ChangeContext, building_id: int, area_i
     record(conn, ctx, "building.move", "building", building_id, {"area_id": building.area_id}, {"area_id": area_id})
 
 
+def retire_unit(conn: Connection, ctx: ChangeContext, unit_id: int) -> None:
+    """Retire a unit: kept with its history, gone from the grid, the counts and editing."""
+    unit = _active_unit(conn, unit_id)
+    _retire(conn, ctx, [unit])
+    _bump(conn, unit["building_id"])
+    record(conn, ctx, "unit.retire", "unit", unit_id, _kept(unit), {"retired_at": ctx.at.isoformat()})
+
+
+def merge_units(conn: Connection, ctx: ChangeContext, keep_id: int, other_id: int, label: str | None = None) -> None:
+    """Make two neighbouring units of a floor one: `other` is retired, `keep` stays (with a new label if given) and
+    the units after `other` close the gap."""
+    keep, other = _active_unit(conn, keep_id), _active_unit(conn, other_id)
+    if keep_id == other_id or not _neighbours(conn, keep, other):
+        raise StructureRefused(Text(N_("Only two neighbouring units of the same floor can be merged.")))
+    new = keep["label"] if label is None else _checked_label(label)
+    if new != keep["label"] and _label_taken(conn, keep["entrance_id"], new, {keep_id, other_id}):
+        raise StructureRefused(Text(N_("Another unit of this entrance is already called %(label)s."), label=new))
+    _retire(conn, ctx, [other])
+    _shift(conn, other["floor_id"], other["position"], -1)
+    conn.execute(update(Unit).where(Unit.id == keep_id).values(label=new))
+    _bump(conn, keep["building_id"])
+    record(conn, ctx, "unit.merge", "unit", keep_id, {"units": [_kept(keep), _kept(other)]},
+           {"unit": keep_id, "label": new, "retired": other_id})
+
+
+def split_unit(conn: Connection, ctx: ChangeContext, unit_id: int, labels: list[str]) -> list[int]:
+    """Split a unit into several side by side on its floor: it keeps the first label, new unverified units take the
+    others right after it (the units after them move along); returns the new units' ids."""
+    unit = _active_unit(conn, unit_id)
+    labels = _new_labels(conn, unit["entrance_id"], labels, {unit_id}, at_least=2)
+    _check_new_status(conn)
+    _shift(conn, unit["floor_id"], unit["position"], len(labels) - 1)
+    conn.execute(update(Unit).where(Unit.id == unit_id).values(label=labels[0]))
+    places = [(unit["position"] + i, text) for i, text in enumerate(labels[1:], start=1)]
+    new_ids = _add_units(conn, ctx, unit, places, unit["use"])
+    _bump(conn, unit["building_id"])
+    record(conn, ctx, "unit.split", "unit", unit_id, _kept(unit), {"labels": labels, "new_units": new_ids})
+    return new_ids
+
+
+def add_floor(conn: Connection, ctx: ChangeContext, entrance_id: int, level: int, label: str, units: int,
+              use: str, pattern: str) -> int:
+    """Add a floor of unverified units, numbered by a pattern ({floor}{n:02d}), to an entrance; a removed floor
+    (without units) at that level or with that label is used again; returns the floor's id."""
+    entrance = _entrance(conn, entrance_id)
+    text = _floor_label(label)
+    level = _whole(level, N_("A floor's level is a whole number from -%(max)s to %(max)s."), -MAX_LEVEL, MAX_LEVEL)
+    count = _whole(units, N_("A floor has 1 to %(max)s units."), 1, MAX_PARTS)
+    if use not in {row["code"] for row in queries.unit_uses(conn)}:
+        raise StructureRefused(Text(N_("Unknown unit use: %(use)s."), use=use))
+    check_pattern(pattern)
+    numbers = [_numbered(pattern, text, n, entrance["position"]) for n in range(1, count + 1)]
+    numbers = _new_labels(conn, entrance_id, numbers, set(), at_least=1)
+    _check_new_status(conn)
+    floor_id = _place_floor(conn, entrance_id, level, text)
+    place = {**entrance, "entrance_id": entrance_id, "floor_id": floor_id}
+    new_ids = _add_units(conn, ctx, place, list(enumerate(numbers)), use)
+    _bump(conn, entrance["building_id"])
+    record(conn, ctx, "floor.add", "floor", floor_id, None,
+           {"entrance_id": entrance_id, "label": text, "level": level, "use": use, "units": new_ids})
+    return floor_id
+
+
+def remove_floor(conn: Connection, ctx: ChangeContext, floor_id: int) -> None:
+    """Remove a floor from the grid: its units are retired (kept with their history); the empty floor stays."""
+    floor = conn.execute(select(Floor.id, Floor.label, Floor.level).where(Floor.id == floor_id)).first()
+    units = _units_of_floor(conn, floor_id) if floor else []
+    if not units:
+        raise StructureRefused(Text(N_("There is no floor %(floor)s with units to remove."), floor=floor_id))
+    _retire(conn, ctx, units)
+    _bump(conn, units[0]["building_id"])
+    record(conn, ctx, "floor.remove", "floor", floor_id,
+           {"label": floor.label, "level": floor.level, "units": [_kept(unit) for unit in units]},
+           {"retired": [unit["id"] for unit in units]})
+
+
+def _unit_query():
+    """Units with their area's path, locked for update where the database can."""
+    return (select(Unit.__table__, Area.path.label("area_path")).join(Building, Building.id == Unit.building_id)
+            .join(Area, Area.id == Building.area_id).where(Unit.retired_at.is_(None))
+            .with_for_update(of=Unit.__table__))
+
+
+def _active_unit(conn: Connection, unit_id: int) -> dict:
+    """A unit not retired, with its area's path; StructureRefused when there is none."""
+    row = conn.execute(_unit_query().where(Unit.id == unit_id)).first()
+    if row is None:
+        raise StructureRefused(Text(N_("There is no unit %(unit)s."), unit=unit_id))
+    return dict(row._mapping)
+
+
+def _units_of_floor(conn: Connection, floor_id: int) -> list[dict]:
+    """The active units of a floor, left to right."""
+    rows = conn.execute(_unit_query().where(Unit.floor_id == floor_id).order_by(Unit.position, Unit.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def _kept(unit: dict) -> dict:
+    """What the structure record keeps of a unit."""
+    return {"id": unit["id"], "label": unit["label"], "position": unit["position"], "status": unit["status"],
+            "use": unit["use"]}
+
+
+def _neighbours(conn: Connection, one: dict, other: dict) -> bool:
+    """True when two units are on the same floor with no active unit between them."""
+    if one["floor_id"] != other["floor_id"] or one["position"] == other["position"]:
+        return False
+    low, high = sorted((one["position"], other["position"]))
+    between = select(func.count()).where(Unit.floor_id == one["floor_id"], Unit.retired_at.is_(None),
+                                         Unit.position > low, Unit.position < high)
+    return conn.execute(between).scalar() == 0
+
+
+def _retire(conn: Connection, ctx: ChangeContext, units: list[dict]) -> None:
+    """Mark units retired, end each one's history with its status leaving (status_after None), uncount them."""
+    ids = [unit["id"] for unit in units]
+    # A floor's positions are unique, retired units included: a retired unit leaves its column for a place of its
+    # own, out of the grid (the structure record keeps where it was).
+    conn.execute(update(Unit).where(Unit.id.in_(ids))
+                 .values(retired_at=ctx.at, version=Unit.version + 1, position=-Unit.id))
+    conn.execute(insert(UnitChange), [_change(unit, unit["status"], None, unit["version"] + 1, ctx)
+                                      for unit in units])
+    _count(conn, ctx, units, -1)
+
+
+def _change(unit: dict, before: str | None, after: str | None, version: int, ctx: ChangeContext) -> dict:
+    """A history row moving a unit from one status to another (None: before it existed, after it was retired)."""
+    return {"unit_id": unit["id"], "building_id": unit["building_id"], "changed_at": ctx.at,
+            "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
+            "status_before": before, "status_after": after, "unit_version": version, "comment": ctx.comment,
+            "data_before": {} if before is None else {"status": before}, "data_after": {"status": after}}
+
+
+def _count(conn: Connection, ctx: ChangeContext, units: list[dict], sign: int) -> None:
+    """Add (sign 1) or take away (-1) units from their building's counts, their areas' rollups and today's deltas
+    (incremental: cheap, and exact because each unit is counted under its own status and use)."""
+    buildings, areas, days = {}, {}, {}
+    for unit in units:
+        key = (unit["building_id"], unit["status"])
+        buildings[key] = buildings.get(key, 0) + sign
+        for area_id in queries.path_ids(unit["area_path"]):
+            total = areas.setdefault((area_id, unit["status"], unit["use"]), [0, 0, 0])
+            for i, amount in enumerate((1, unit["residents"], unit["staff"])):
+                total[i] += sign * amount
+            days[(area_id, ctx.today, unit["status"])] = days.get((area_id, ctx.today, unit["status"]), 0) + sign
+    add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), buildings)
+    add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), areas)
+    add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), days)
+
+
+def _add_units(conn: Connection, ctx: ChangeContext, place: dict, places: list[tuple[int, str]], use: str) -> list[int]:
+    """Insert unverified units (position, label) on a floor with their first history rows, and count them."""
+    rows = [{"building_id": place["building_id"], "entrance_id": place["entrance_id"], "floor_id": place["floor_id"],
+             "position": position, "label": text, "use": use, "occupant_name": "", "residents": 0, "staff": 0,
+             "contact_phone": "", "status": NEW_UNIT_STATUS, "status_since": ctx.at, "note": "", "version": 1}
+            for position, text in places]
+    ids = conn.execute(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), rows).scalars().all()
+    units = [{**row, "id": unit_id, "area_path": place["area_path"]} for row, unit_id in zip(rows, ids, strict=True)]
+    conn.execute(insert(UnitChange), [_change(unit, None, NEW_UNIT_STATUS, 1, ctx) for unit in units])
+    _count(conn, ctx, units, 1)
+    return list(ids)
+
+
+def _shift(conn: Connection, floor_id: int, after: int, by: int) -> None:
+    """Move the active units of a floor right of a position by some columns."""
+    # In two steps, through columns no unit uses: PostgreSQL checks the floor's unique positions row by row.
+    conn.execute(update(Unit).where(Unit.floor_id == floor_id, Unit.retired_at.is_(None), Unit.position > after)
+                 .values(position=Unit.position + SHIFT_AREA))
+    conn.execute(update(Unit).where(Unit.floor_id == floor_id, Unit.position >= SHIFT_AREA)
+                 .values(position=Unit.position - SHIFT_AREA + by))
+
+
+def _bump(conn: Connection, building_id: int) -> None:
+    """Tell the building's watchers that its grid changed."""
+    conn.execute(update(Building).where(Building.id == building_id).values(revision=Building.revision + 1))
+
+
+def _new_labels(conn: Connection, entrance_id: int, labels, besides: set[int], at_least: int) -> list[str]:
+    """Checked labels for units of an entrance: enough, distinct, and not used by its other active units."""
+    if not isinstance(labels, (list, tuple)) or not at_least <= len(labels) <= MAX_PARTS:
+        raise StructureRefused(Text(N_("Give %(low)s to %(high)s unit labels."), low=at_least, high=MAX_PARTS))
+    texts = [_checked_label(label) for label in labels]
+    if len(set(texts)) != len(texts):
+        raise StructureRefused(Text(N_("Each new unit needs its own label.")))
+    for text in texts:
+        if _label_taken(conn, entrance_id, text, besides):
+            raise StructureRefused(Text(N_("Another unit of this entrance is already called %(label)s."), label=text))
+    return texts
+
+
+def _check_new_status(conn: Connection) -> None:
+    """New units start unverified: the catalogue must have that status."""
+    if NEW_UNIT_STATUS not in {status["code"] for status in queries.statuses(conn)}:
+        raise StructureRefused(Text(N_("The status catalogue has no status %(status)s for new units."),
+                                    status=NEW_UNIT_STATUS))
+
+
+def _entrance(conn: Connection, entrance_id: int) -> dict:
+    """An entrance with its building and area path; StructureRefused when there is none."""
+    row = conn.execute(select(Entrance.building_id, Entrance.position, Area.path.label("area_path"))
+                       .join(Building, Building.id == Entrance.building_id).join(Area, Area.id == Building.area_id)
+                       .where(Entrance.id == entrance_id)).first()
+    if row is None:
+        raise StructureRefused(Text(N_("There is no entrance %(entrance)s."), entrance=entrance_id))
+    return dict(row._mapping)
+
+
+def _floor_label(label) -> str:
+    """A floor label: text, trimmed, 1 to MAX_FLOOR_LABEL characters."""
+    text = label.strip() if isinstance(label, str) else ""
+    if not text or len(text) > MAX_FLOOR_LABEL:
+        raise StructureRefused(Text(N_("A floor label has 1 to %(limit)s characters."), limit=MAX_FLOOR_LABEL))
+    return text
+
+
+def _whole(value, message: str, low: int, high: int) -> int:
+    """A whole number within bounds (not a bool), or StructureRefused with the message."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise StructureRefused(Text(message, max=high))
+    return value
+
+
+def _numbered(pattern: str, floor: str, n: int, entrance_position: int) -> str:
+    """A new unit's label from the numbering pattern, as data.building_plan numbers a new building's units."""
+    return pattern.format(floor=floor, n=n, entrance=entrance_position + 1)
+
+
+def _place_floor(conn: Connection, entrance_id: int, level: int, label: str) -> int:
+    """The floor row for a new floor: a removed one (no active units) at that level or with that label, reused, or a
+    new one; StructureRefused when a floor with units is there."""
+    rows = conn.execute(select(Floor.id).where(Floor.entrance_id == entrance_id,
+                                               (Floor.level == level) | (Floor.label == label))
+                        .order_by(Floor.id)).scalars().all()
+    if any(_units_of_floor(conn, floor_id) for floor_id in rows):
+        raise StructureRefused(Text(N_("This entrance already has a floor %(floor)s or at that level."), floor=label))
+    if rows:
+        conn.execute(update(Floor).where(Floor.id == rows[0]).values(level=level, label=label))
+        return rows[0]
+    return conn.execute(insert(Floor).values(entrance_id=entrance_id, level=level, label=label)).inserted_primary_key[0]
+
+
 def _checked_label(label) -> str:
     """A unit label: text, trimmed, 1 to MAX_LABEL characters."""
     text = label.strip() if isinstance(label, str) else ""
@@ -52,7 +315,8 @@ def _checked_label(label) -> str:
     return text
 
 
-def _label_taken(conn: Connection, entrance_id: int, label: str) -> bool:
-    """True when an active unit of the entrance already has this label."""
-    taken = select(func.count()).where(Unit.entrance_id == entrance_id, Unit.label == label, Unit.retired_at.is_(None))
+def _label_taken(conn: Connection, entrance_id: int, label: str, besides: set[int] = frozenset()) -> bool:
+    """True when an active unit of the entrance (other than some) already has this label."""
+    taken = select(func.count()).where(Unit.entrance_id == entrance_id, Unit.label == label, Unit.retired_at.is_(None),
+                                       Unit.id.not_in(besides))
     return conn.execute(taken).scalar() > 0

@@ -106,6 +106,9 @@ def saved(building_id: int, name: str, cells: int) -> dbc.Alert:
                  cells, name=name),
         " ",
         dcc.Link(_("Open the building"), href=f"/building/{building_id}", className="alert-link building-new-link"),
+        " · ",
+        dcc.Link(_("Change its layout"), id=ids.LAYOUT_LINK, href=f"/admin/buildings/{building_id}/layout",
+                 className="alert-link"),
     ], color="success", className="building-new-saved py-2")
 
 

@@ -18,9 +18,11 @@ ON_DAY = N_("Changes on %(day)s")
 
 
 def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | None, panel, bulk=None,
-         period: dict | None = None, visible: set[int] = frozenset(), refusal: str | None = None) -> html.Div:
+         period: dict | None = None, visible: set[int] = frozenset(), refusal: str | None = None,
+         admin: bool = False) -> html.Div:
     """The whole building page; the grid itself is drawn in the browser from the payload in `parts`. `visible` are
-    the areas of the trail the user may open; `refusal` says why the address could not be followed."""
+    the areas of the trail the user may open; `refusal` says why the address could not be followed; `admin` adds
+    a link to the layout page."""
     total, period = parts["payload"]["count"], period or {}
     return html.Div([
         breadcrumbs(trail, visible, building["name"]),
@@ -32,6 +34,8 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
             html.Span(" · ".join([building["address"], label(BUILDING_USES.get(building["use"], building["use"])),
                                   ngettext("%(count)s unit", "%(count)s units", total, count=number(total))]),
                       className="text-muted"),
+            dcc.Link(_("Change the layout"), id=ids.LAYOUT_LINK, href=f"/admin/buildings/{building['id']}/layout",
+                     className="small") if admin else None,
         ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
         html.Div(parts["legend"], id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
                  **{"aria-label": _("Legend: click to highlight")}),

@@ -8,12 +8,15 @@ from dash import html
 
 from dashboard import ids
 from dashboard.i18n import _, label, ngettext, when
+from data.i18n import N_
 from data.validation import Catalogues
 from layouts.unit_panel import NEW, field_changes, field_label, source_label, unit_name
 
 MAX_NAMES = 6
 MAX_DETAILS = 50
 MORE_NAMES = " …"
+# What a retired unit became (it has no status any more).
+RETIRED = N_("retired")
 
 
 def recent(batches: list[dict], catalogues: Catalogues, can_undo: bool, past: bool = False) -> html.Div:
@@ -61,7 +64,7 @@ def _summary(batch: dict, catalogues: Catalogues) -> str:
     names = _(", ").join(unit_name(c) for c in changes[:MAX_NAMES]) + (MORE_NAMES if count > MAX_NAMES else "")
     fields = dict.fromkeys(field_label(name) for c in changes for name in c["data_after"])
     what = _("; ").join(
-        f"{_label(catalogues, before)} → {_label(catalogues, after)}" for before, after in batch["moves"]
+        f"{_label(catalogues, before, NEW)} → {_label(catalogues, after, RETIRED)}" for before, after in batch["moves"]
     )
     what = what or _("%(fields)s changed", fields=_(", ").join(fields))
     return ngettext("%(num)s unit %(names)s: %(what)s", "%(num)s units %(names)s: %(what)s", count, names=names,
@@ -115,6 +118,7 @@ def _undo(batch: dict) -> html.Details:
     )
 
 
-def _label(catalogues: Catalogues, code: str | None) -> str:
-    """A status code as its label in the reader's language."""
-    return label(catalogues.statuses[code]) if code in catalogues.statuses else _(NEW)
+def _label(catalogues: Catalogues, code: str | None, missing: str) -> str:
+    """A status code as its label in the reader's language; no status (before a unit was made, after it was retired)
+    in words."""
+    return label(catalogues.statuses[code]) if code in catalogues.statuses else _(missing)

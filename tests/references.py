@@ -16,8 +16,9 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 SUBTREE = ("FROM units u JOIN buildings b ON b.id = u.building_id JOIN areas home ON home.id = b.area_id "
            "JOIN areas a ON substr(home.path, 1, length(a.path)) = a.path ")
 AREA_UNITS = text("SELECT a.id, u.status, u.use, count(*), sum(u.residents), sum(u.staff) " + SUBTREE
-                  + "GROUP BY a.id, u.status, u.use")
-BUILDING_UNITS = text("SELECT building_id, status, count(*) FROM units GROUP BY building_id, status")
+                  + "WHERE u.retired_at IS NULL GROUP BY a.id, u.status, u.use")
+BUILDING_UNITS = text("SELECT building_id, status, count(*) FROM units WHERE retired_at IS NULL "
+                      "GROUP BY building_id, status")
 BUILDING_AREAS = text("SELECT b.id, a.id FROM buildings b JOIN areas home ON home.id = b.area_id "
                       "JOIN areas a ON substr(home.path, 1, length(a.path)) = a.path")
 
@@ -34,7 +35,8 @@ def grouped_building_counts(conn) -> dict[tuple, int]:
 
 def replay(conn):
     """Every change, oldest first, as (unit, building, local day, status before, status after), the statuses followed
-    through each unit's data_before and data_after; the replay ends at the units' statuses."""
+    through each unit's data_before and data_after (a retired unit's ends at None); the replay ends at the active units'
+    statuses."""
     status: dict[int, str | None] = {}
     changes = select(UnitChange.unit_id, UnitChange.building_id, UnitChange.changed_at, UnitChange.data_before,
                      UnitChange.data_after).order_by(UnitChange.changed_at, UnitChange.id)
@@ -43,7 +45,9 @@ def replay(conn):
         assert before.get("status", old) == old, f"unit {unit_id}: history is not a chain"
         status[unit_id] = after.get("status", old)
         yield unit_id, building_id, at.replace(tzinfo=dt.UTC).astimezone(LOCAL).date(), old, status[unit_id]
-    assert status == dict(conn.execute(select(Unit.id, Unit.status)).all()), "the replay does not end at the units"
+    active = dict(conn.execute(select(Unit.id, Unit.status).where(Unit.retired_at.is_(None))).all())
+    assert {unit: code for unit, code in status.items() if code is not None} == active, \
+        "the replay does not end at the units"
 
 
 def building_areas(conn) -> dict[int, list[int]]:
@@ -59,7 +63,8 @@ def replayed_daily_deltas(conn) -> dict[tuple, int]:
     areas, deltas = building_areas(conn), Counter()
     for _unit, building_id, day, old, new in replay(conn):
         for area_id in areas[building_id] if old != new else ():
-            deltas[(area_id, day, new)] += 1
+            if new is not None:
+                deltas[(area_id, day, new)] += 1
             if old is not None:
                 deltas[(area_id, day, old)] -= 1
     return {key: n for key, n in deltas.items() if n}
@@ -73,7 +78,7 @@ def replayed_counts_at_end_of(conn, day: dt.date) -> dict[int, dict[str, int]]:
             status[unit_id] = (building_id, new)
     counts: dict[int, Counter] = {}
     for building_id, code in status.values():
-        for area_id in areas[building_id]:
+        for area_id in areas[building_id] if code is not None else ():
             counts.setdefault(area_id, Counter())[code] += 1
     return {area_id: dict(counter) for area_id, counter in counts.items()}
 

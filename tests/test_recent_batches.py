@@ -9,6 +9,7 @@ from data.accounts import SYSTEM
 from data.changes import ChangeContext, UnitEdit, apply_edits
 from data.db import writing
 from data.models import Unit
+from data.restructure import retire_unit
 from layouts import recent_changes
 from scripts.dash_client import text_of
 from tests.helpers import CATALOGUES
@@ -41,3 +42,16 @@ def test_a_batch_names_its_status_moves_in_the_order_they_first_occur(demo_engin
     with demo_engine.connect() as conn:
         latest = queries.recent_batches(conn, BUILDING)[0]
     assert (latest["count"], latest["moves"]) == (3, [("healthy", "unverified")])
+
+
+def test_a_retired_unit_reads_as_retired_and_a_made_one_as_new(demo_engine):
+    with demo_engine.connect() as conn:
+        home = conn.execute(select(Unit.id).where(Unit.building_id == BUILDING, Unit.status == "healthy")
+                            .order_by(Unit.id)).scalar()
+    with writing(demo_engine) as conn:
+        retire_unit(conn, ChangeContext(actor=SYSTEM), home)
+    with demo_engine.connect() as conn:
+        latest = queries.recent_batches(conn, BUILDING)[0]
+    assert latest["moves"] == [("healthy", None)]
+    listed = text_of(recent_changes.recent([latest], CATALOGUES, can_undo=False))
+    assert f"→ {recent_changes.RETIRED}" in listed and recent_changes.NEW not in listed

@@ -81,7 +81,7 @@ READ_ONLY_CALLBACKS = {"filter_buildings", "show_unit", "refresh"}
 OWN_PAGE_CALLBACKS = {"callbacks.admin_areas.change_areas", "callbacks.admin_buildings.preview_or_save",
                       "callbacks.admin_statuses.act", "callbacks.admin_statuses.show_preview",
                       "callbacks.admin_users.add", "callbacks.admin_users.change", "callbacks.admin_users.pick",
-                      "callbacks.account.change_password"}
+                      "callbacks.account.change_password", "callbacks.admin_building_layout.act"}
 WRITTEN_NOTE = "written by the request"
 ENDED_QUARANTINE = {"status": "quarantined", "quarantine_start": "2020-02-01"}
 
