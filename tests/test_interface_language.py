@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dashboard import ids
-from data.models import Area, Building, Entrance, Unit, UnitChange
+from data.models import Area, Building, Entrance, Status, Unit, UnitChange
 from scripts.dash_client import callback_request, open_page, post_json
 from tests.helpers import BUILDING, TEST_USERS, a_home, database, last_batch, press, save, sign_in, undo
 
@@ -23,19 +23,20 @@ TEXT_KEYS = {"children", "title", "aria-label", "placeholder", "label", "alt", "
 # Keys under which text is shown when they name a column, a trace or a legend entry (a form field's `name` is not).
 NAMED_KEYS = {"columns", "data", "figure", "layout", "options", "statuses", "uses"}
 LATIN_WORD = re.compile(r"[A-Za-z_]{2,}")
-# Plotly's template syntax inside hover texts (%{y}, <extra></extra>) and a placeholder the page's script fills.
-TEMPLATE_SYNTAX = re.compile(r"%\{[^}]*\}|</?extra>|%\(\w+\)s")
+# Plotly's template syntax inside hover texts (%{y}, <extra></extra>), a placeholder the page's script fills, and
+# the unit numbering pattern's fields ({floor}{n:02d}).
+TEMPLATE_SYNTAX = re.compile(r"%\{[^}]*\}|</?extra>|%\(\w+\)s|\{\w+(?::\w+)?\}")
 # A value quoted back to the user (what they typed into the address) is theirs, not the interface's.
 QUOTED = re.compile(r"“[^”]*”")
 # What may stay Latin in Chinese text: the address's own parameter names, the date pattern named in a refusal, and
-# the keys of the keyboard, and the language switch (it names English in English).
+# the keys of the keyboard, the language switch (it names English in English) and the notation of a colour.
 TECHNICAL = {"as_of", "from", "to", "waited", "YYYY", "MM", "DD", "NUL", "Tab", "Enter", "Esc", "Shift", "Ctrl",
-             "English"}
+             "English", "RRGGBB"}
 # What the test types into forms (data, whatever the interface's language).
 TYPED = ("备注", "某人", "第一次", "过时的修改")
 HAN = re.compile(r"[\u3400-\u9fff]")
-# What may stay Chinese in English text: the switch to Chinese, and the extension mark of a phone number as typed.
-CHINESE_TERMS = ("中文", "转")
+# What may stay Chinese in English text: the switch to Chinese, and a phone extension as people type it (转123).
+CHINESE_TERMS = ("中文", "转123")
 FOREIGN = {"zh": lambda text: [w for w in LATIN_WORD.findall(text) if w not in TECHNICAL],
            "en": lambda text: HAN.findall(_without(text, CHINESE_TERMS))}
 
@@ -62,8 +63,9 @@ def _foreign(node, data: set[str], language: str) -> list[str]:
 
 
 def _without(text: str, values) -> str:
-    """A text with every occurrence of some values taken out, longest first."""
-    for value in sorted(values, key=len, reverse=True):
+    """A text with every occurrence of some values taken out, longest first (a single character, such as a text code,
+    is no word of either language and stays)."""
+    for value in sorted((value for value in values if len(value) > 1), key=len, reverse=True):
         text = text.replace(value, " ")
     return text
 
@@ -75,6 +77,14 @@ def _data_names(app) -> set[str]:
     with database(app).connect() as conn:
         stored = {value for column in columns for value in conn.execute(select(column).distinct()).scalars()}
     return {value for value in stored if value} | set(TEST_USERS) | {"root"}
+
+
+def _catalogue(app) -> set[str]:
+    """The status catalogue's codes, labels and text codes in both languages: data on the page that edits them."""
+    with database(app).connect() as conn:
+        rows = conn.execute(select(Status.code, Status.label_en, Status.label_zh, Status.text_code,
+                                   Status.text_code_zh)).all()
+    return {value for row in rows for value in row}
 
 
 def _client(app, username: str, language: str):
@@ -91,7 +101,9 @@ def _pages(unit_id: int) -> list[tuple[str, str]]:
             ("/area/4", "?waited=0"), (f"/building/{BUILDING}", ""), (f"/building/{BUILDING}", f"?unit={unit_id}"),
             (f"/building/{BUILDING}", "?as_of=2020-02-30"), (f"/building/{BUILDING}", "?from=2020-01-01&to=2030-01-01"),
             (f"/building/{BUILDING}", "?from=2026-01-01"), ("/admin/access-log", ""), ("/no/such/page", ""),
-            ("/building/999999", "")]
+            ("/building/999999", ""), ("/admin/areas", ""), ("/admin/buildings/new", ""), ("/admin/users", ""),
+            ("/admin/statuses", ""), ("/admin/statuses", "?code=quarantined"), ("/admin/statuses", "?code=new"),
+            (f"/admin/buildings/{BUILDING}/layout", ""), ("/account", "")]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -102,7 +114,8 @@ def test_every_page_reads_in_one_language_for_each_role(sqlite_app, username, la
     unit = a_home(app, "quarantined")
     left = {"shell": _foreign(json.loads(client.get("/_dash-layout").get_data(as_text=True)), data, language)}
     for path, search in _pages(unit["id"]):
-        left[path + search] = _foreign(open_page(client, path, search), data, language)
+        shown = data | (_catalogue(app) if path == "/admin/statuses" else set())
+        left[path + search] = _foreign(open_page(client, path, search), shown, language)
     assert {page: texts for page, texts in left.items() if texts} == {}
 
 
