@@ -7,6 +7,7 @@ import getpass
 import secrets
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -14,12 +15,12 @@ from sqlalchemy import Engine
 from dashboard import create_app
 from dashboard.config import load_config, use_password_cost, uses_default_database
 from dashboard.extensions import engine
-from data import accounts, areas, ledger
+from data import accounts, areas, ledger, users
 from data.changes import ChangeContext
 from data.db import make_engine, upgrade, writing
 from data.demo import clear, create_demo, create_demo_users, has_data
 from data.models import UnitChange
-from data.structure import StructureRefused
+from data.structure import StructureRefused, record
 
 COMMENT_LIMIT = UnitChange.comment.type.length
 
@@ -176,9 +177,29 @@ def migrate(_args: argparse.Namespace) -> int:
 def users_add(args: argparse.Namespace) -> int:
     """Add a user."""
     with _database().begin() as conn:
-        accounts.create_user(conn, args.name, _read_password(), args.role, accounts.resolve_areas(conn, args.area))
+        areas = accounts.resolve_areas(conn, args.area)
+        with _recorded(conn, "user.add", lambda: accounts.user_id_of(conn, args.name), {"password": "operator"}):
+            accounts.create_user(conn, args.name, _read_password(), args.role, areas)
     print(f"added {args.role} {args.name}")
     return 0
+
+
+@contextmanager
+def _recorded(conn, action: str, user_of, extra: dict | None = None):
+    """Record a change to a user made on the server (actor "system") as the administrators' pages record theirs."""
+    before = _state_or_none(conn, user_of)
+    yield
+    user_id = user_of()
+    record(conn, ChangeContext(accounts.SYSTEM), action, "user", user_id, before,
+           {**users.user_state(conn, user_id), **(extra or {})})
+
+
+def _state_or_none(conn, user_of) -> dict | None:
+    """A user's recorded state, or None before the user exists."""
+    try:
+        return users.user_state(conn, user_of())
+    except accounts.AccountError:
+        return None
 
 
 def users_list(_args: argparse.Namespace) -> int:
@@ -193,7 +214,8 @@ def users_list(_args: argparse.Namespace) -> int:
 def users_set_role(args: argparse.Namespace) -> int:
     """Change a user's role."""
     with _database().begin() as conn:
-        accounts.set_role(conn, args.name, args.role)
+        with _recorded(conn, "user.role", lambda: accounts.user_id_of(conn, args.name)):
+            accounts.set_role(conn, args.name, args.role)
     print(f"{args.name} is now {args.role}")
     return 0
 
@@ -201,7 +223,9 @@ def users_set_role(args: argparse.Namespace) -> int:
 def users_set_password(args: argparse.Namespace) -> int:
     """Set a user's password."""
     with _database().begin() as conn:
-        accounts.set_password(conn, args.name, _read_password())
+        with _recorded(conn, "user.one_time_password", lambda: accounts.user_id_of(conn, args.name),
+                       {"password": "operator"}):
+            accounts.set_password(conn, args.name, _read_password())
     print(f"password of {args.name} changed; their sessions ended")
     return 0
 
@@ -209,7 +233,8 @@ def users_set_password(args: argparse.Namespace) -> int:
 def users_disable(args: argparse.Namespace) -> int:
     """Disable a user."""
     with _database().begin() as conn:
-        accounts.disable_user(conn, args.name)
+        with _recorded(conn, "user.disable", lambda: accounts.user_id_of(conn, args.name)):
+            accounts.disable_user(conn, args.name)
     print(f"{args.name} is disabled; their sessions ended")
     return 0
 

@@ -95,7 +95,7 @@ def create_user(conn: Connection, username: str, password: str, role: str, area_
 def set_password(conn: Connection, username: str, password: str) -> None:
     """Replace a user's password and end their sessions."""
     check_new_password(password)
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(password_hash=HASHER.hash(password)))
     end_user_sessions(conn, user_id)
 
@@ -107,7 +107,7 @@ def new_one_time_password() -> str:
 
 def set_one_time_password(conn: Connection, username: str) -> str:
     """Give a user a new one-time password (returned, to be shown once) and end their sessions."""
-    password, user_id = new_one_time_password(), _user_id(conn, username)
+    password, user_id = new_one_time_password(), user_id_of(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(password_hash=ONE_TIME + HASHER.hash(password)))
     end_user_sessions(conn, user_id)
     return password
@@ -125,14 +125,14 @@ def password_matches(conn: Connection, user_id: int, password: str) -> bool:
 def set_role(conn: Connection, username: str, role: str) -> None:
     """Change a user's role; their sessions end so that the new role applies at once."""
     _check_role(role)
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(role=role))
     end_user_sessions(conn, user_id)
 
 
 def set_areas(conn: Connection, username: str, area_ids: list[int]) -> None:
     """Replace the areas a user covers; their sessions end so that the new scope applies at once."""
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     _set_areas(conn, user_id, area_ids)
     end_user_sessions(conn, user_id)
 
@@ -151,7 +151,7 @@ def user_exists(conn: Connection, username: str) -> bool:
 
 def disable_user(conn: Connection, username: str) -> None:
     """Stop a user from signing in and end their sessions."""
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     conn.execute(update(User).where(User.id == user_id).values(active=False))
     end_user_sessions(conn, user_id)
 
@@ -307,7 +307,7 @@ def _set_areas(conn: Connection, user_id: int, area_ids: list[int]) -> None:
         conn.execute(insert(UserArea), [{"user_id": user_id, "area_id": area_id} for area_id in sorted(set(area_ids))])
 
 
-def _user_id(conn: Connection, username: str) -> int:
+def user_id_of(conn: Connection, username: str) -> int:
     """The id of a user by name (any case)."""
     user_id = conn.execute(select(User.id).where(func.lower(User.username) == username.lower())).scalar()
     if user_id is None:

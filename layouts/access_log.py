@@ -24,7 +24,7 @@ ACTIONS = {"user.add": N_("User added"), "user.role": N_("Role changed"), "user.
            "status.change": N_("Status changed"), "status.retire": N_("Status retired"),
            "status.restore": N_("Status offered again"), "status.delete": N_("Status deleted")}
 # What a record says of a password (never the password): a one-time one set by an administrator, or the user's own.
-PASSWORDS = {"one-time": N_("one-time"), "own": N_("chosen by the user")}
+PASSWORDS = {"one-time": N_("one-time"), "own": N_("chosen by the user"), "operator": N_("set on the server")}
 FIELDS = {"username": N_("user"), "role": N_("role"), "areas": N_("areas"), "active": N_("active"),
           "password": N_("password")}
 

@@ -19,7 +19,7 @@ from dashboard.extensions import engine
 from data import accounts
 from data.db import make_engine
 from data.demo import has_data
-from data.models import User
+from data.models import StructureChange, User
 from tests.helpers import TEST_HASH_COST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +97,22 @@ def test_users_are_managed_from_the_command_line(cli):
     listing = cli("users", "list")[1]
     assert re.search(r"wang\s+leader\s+disabled\s+第一楼宇工作站", listing)
     assert re.search(r"demo-viewer\s+viewer\s+active\s+鲁谷街道", listing)
+    changes = [(action, before.get("role"), after["role"], after["active"]) for action, before, after in recorded(cli)]
+    assert changes == [
+        ("user.add", None, "staff", True), ("user.role", "staff", "leader", True),
+        ("user.one_time_password", "leader", "leader", True), ("user.disable", "leader", "leader", False)]
+
+
+def recorded(cli) -> list[tuple]:
+    """The recorded changes to users, oldest first: action, data before, data after (never a password)."""
+    db = make_engine(os.environ["DATABASE_URL"])
+    with db.connect() as conn:
+        rows = conn.execute(select(StructureChange.action, StructureChange.data_before, StructureChange.data_after,
+                                   StructureChange.actor).where(StructureChange.subject == "user")
+                            .order_by(StructureChange.id)).all()
+    db.dispose()
+    assert all(actor == "system" and "long" not in str(after) for *_, after, actor in rows)
+    return [(action, before, after) for action, before, after, _actor in rows]
 
 
 def test_demo_prints_one_user_per_role(cli):
