@@ -77,28 +77,31 @@ def _add_entrance(conn: Connection, ctx: ChangeContext, building_id: int, entran
     for floor in entrance.floors:
         floor_id = conn.execute(insert(Floor).values(
             entrance_id=entrance_id, label=floor.label, level=floor.level)).inserted_primary_key[0]
-        rows = [_unit_row((building_id, entrance_id, floor_id), unit, ctx) for unit in floor.units]
+        place = (building_id, entrance_id, floor_id)
+        rows = [new_unit_row(place, unit.position, unit.label, unit.use, ctx) for unit in floor.units]
         unit_ids = conn.execute(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), rows).scalars().all()
-        conn.execute(insert(UnitChange), [_first_change(unit_id, building_id, ctx) for unit_id in unit_ids])
+        conn.execute(insert(UnitChange),
+                     [status_change(unit_id, building_id, None, NEW_UNIT_STATUS, 1, ctx) for unit_id in unit_ids])
         uses.update(unit.use for unit in floor.units)
     return uses
 
 
-def _unit_row(keys: tuple[int, int, int], unit, ctx: ChangeContext) -> dict:
-    """A new unit: empty, unverified since now, at version 1."""
-    building_id, entrance_id, floor_id = keys
-    return {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": unit.position,
-            "label": unit.label, "use": unit.use, "occupant_name": "", "residents": 0, "staff": 0,
-            "contact_phone": "", "status": NEW_UNIT_STATUS, "status_since": ctx.at, "note": "", "version": 1}
+def new_unit_row(place: tuple[int, int, int], position: int, label: str, use: str, ctx: ChangeContext) -> dict:
+    """A new unit at (building, entrance, floor) and a position: empty, unverified since now, at version 1."""
+    building_id, entrance_id, floor_id = place
+    return {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": position,
+            "label": label, "use": use, "occupant_name": "", "residents": 0, "staff": 0, "contact_phone": "",
+            "status": NEW_UNIT_STATUS, "status_since": ctx.at, "note": "", "version": 1}
 
 
-def _first_change(unit_id: int, building_id: int, ctx: ChangeContext) -> dict:
-    """The unit's first history row, as the demo and the ledger import start one: no status before, unverified
-    after."""
+def status_change(unit_id: int, building_id: int, before: str | None, after: str | None, version: int,
+                  ctx: ChangeContext) -> dict:
+    """A history row moving a unit between statuses outside an edit: None before it existed (the first row, as the
+    demo and the ledger import start one) and None after it was retired."""
     return {"unit_id": unit_id, "building_id": building_id, "changed_at": ctx.at, "actor": ctx.actor.username,
-            "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id, "status_before": None,
-            "status_after": NEW_UNIT_STATUS, "unit_version": 1, "comment": ctx.comment, "data_before": {},
-            "data_after": {"status": NEW_UNIT_STATUS}}
+            "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id, "status_before": before,
+            "status_after": after, "unit_version": version, "comment": ctx.comment,
+            "data_before": {} if before is None else {"status": before}, "data_after": {"status": after}}
 
 
 def _count_new(conn: Connection, building_id: int, area_path: str, uses: Counter, ctx: ChangeContext) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from data import queries
 from data.building_plan import check_pattern
-from data.buildings import NEW_UNIT_STATUS
+from data.buildings import NEW_UNIT_STATUS, new_unit_row, status_change
 from data.changes import ChangeContext, add_counts, recount
 from data.i18n import N_, Text
 from data.models import (
@@ -186,17 +186,10 @@ def _retire(conn: Connection, ctx: ChangeContext, units: list[dict]) -> None:
     # own, out of the grid (the structure record keeps where it was).
     conn.execute(update(Unit).where(Unit.id.in_(ids))
                  .values(retired_at=ctx.at, version=Unit.version + 1, position=-Unit.id))
-    conn.execute(insert(UnitChange), [_change(unit, unit["status"], None, unit["version"] + 1, ctx)
-                                      for unit in units])
+    conn.execute(insert(UnitChange), [
+        status_change(unit["id"], unit["building_id"], unit["status"], None, unit["version"] + 1, ctx)
+        for unit in units])
     _count(conn, ctx, units, -1)
-
-
-def _change(unit: dict, before: str | None, after: str | None, version: int, ctx: ChangeContext) -> dict:
-    """A history row moving a unit from one status to another (None: before it existed, after it was retired)."""
-    return {"unit_id": unit["id"], "building_id": unit["building_id"], "changed_at": ctx.at,
-            "actor": ctx.actor.username, "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id,
-            "status_before": before, "status_after": after, "unit_version": version, "comment": ctx.comment,
-            "data_before": {} if before is None else {"status": before}, "data_after": {"status": after}}
 
 
 def _count(conn: Connection, ctx: ChangeContext, units: list[dict], sign: int) -> None:
@@ -218,13 +211,12 @@ def _count(conn: Connection, ctx: ChangeContext, units: list[dict], sign: int) -
 
 def _add_units(conn: Connection, ctx: ChangeContext, place: dict, places: list[tuple[int, str]], use: str) -> list[int]:
     """Insert unverified units (position, label) on a floor with their first history rows, and count them."""
-    rows = [{"building_id": place["building_id"], "entrance_id": place["entrance_id"], "floor_id": place["floor_id"],
-             "position": position, "label": text, "use": use, "occupant_name": "", "residents": 0, "staff": 0,
-             "contact_phone": "", "status": NEW_UNIT_STATUS, "status_since": ctx.at, "note": "", "version": 1}
-            for position, text in places]
+    keys = (place["building_id"], place["entrance_id"], place["floor_id"])
+    rows = [new_unit_row(keys, position, text, use, ctx) for position, text in places]
     ids = conn.execute(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), rows).scalars().all()
     units = [{**row, "id": unit_id, "area_path": place["area_path"]} for row, unit_id in zip(rows, ids, strict=True)]
-    conn.execute(insert(UnitChange), [_change(unit, None, NEW_UNIT_STATUS, 1, ctx) for unit in units])
+    conn.execute(insert(UnitChange),
+                 [status_change(unit["id"], unit["building_id"], None, NEW_UNIT_STATUS, 1, ctx) for unit in units])
     _count(conn, ctx, units, 1)
     return list(ids)
 
