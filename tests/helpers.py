@@ -315,8 +315,10 @@ def start_signed_in(browser, app, username: str, password: str = PASSWORD) -> No
     browser.find_element("#username").send_keys(username)
     browser.find_element("#password").send_keys(password)
     browser.find_element("form[action='/login'] button[type=submit]").click()
-    browser.server_url = browser.server.url
-    browser.wait_for_element("#navbar", timeout=15)
+    # dash.testing's `server_url` setter would load the page a second time and give it only 10 s (too little on a
+    # loaded 2-core machine); the signed-in page is already loading, so only the address is kept.
+    browser._url = browser.server.url
+    browser.wait_for_element("#navbar", timeout=30)
 
 
 def open_building(browser, app, building_id: int, username: str = "admin") -> None:
