@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 from flask import current_app
 
+from callbacks.building import register_grid_drawing
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
@@ -151,11 +152,5 @@ def register(app: Dash) -> None:
           for action in ids.LAYOUT_ACTIONS for name, _text, _kind in layout.FIELDS[action]],
         prevent_initial_call=True,
     )(act)
-    app.clientside_callback(
-        ClientsideFunction("unitGrid", "render"),
-        Output(ids.LAYOUT_GRID_SUMMARY, "children"),
-        Input(ids.LAYOUT_GRID_DATA, "data"),
-        State(ids.LAYOUT_SELECTED, "data"),
-        State(ids.LAYOUT_SELECTION, "data"),
-        State(ids.LAYOUT_GRID_HOST, "id"),
-    )
+    register_grid_drawing(app, ids.LAYOUT_GRID_SUMMARY, ids.LAYOUT_GRID_DATA, ids.LAYOUT_SELECTED,
+                          ids.LAYOUT_SELECTION, ids.LAYOUT_GRID_HOST)

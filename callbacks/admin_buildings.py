@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 from flask import current_app
 
+from callbacks.building import register_grid_drawing
 from callbacks.parse import positive_int
 from dashboard import ids
 from dashboard.auth import current_account
@@ -81,11 +82,5 @@ def register(app: Dash) -> None:
         *[State(ids.building_new_field(name), "value") for name in layout.FIELD_NAMES],
         prevent_initial_call=True,
     )(preview_or_save)
-    app.clientside_callback(
-        ClientsideFunction("unitGrid", "render"),
-        Output(ids.BUILDING_NEW_GRID_SUMMARY, "children"),
-        Input(ids.BUILDING_NEW_GRID_DATA, "data"),
-        State(ids.BUILDING_NEW_SELECTED, "data"),
-        State(ids.BUILDING_NEW_SELECTION, "data"),
-        State(ids.BUILDING_NEW_GRID_HOST, "id"),
-    )
+    register_grid_drawing(app, ids.BUILDING_NEW_GRID_SUMMARY, ids.BUILDING_NEW_GRID_DATA, ids.BUILDING_NEW_SELECTED,
+                          ids.BUILDING_NEW_SELECTION, ids.BUILDING_NEW_GRID_HOST)

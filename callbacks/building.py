@@ -137,14 +137,7 @@ def register(app: Dash) -> None:
     """Register the unit panel callback and the clientside grid drawing, highlighting and bulk bar."""
     app.callback(Output(ids.UNIT_PANEL, "children"), Input(ids.SELECTED_UNIT, "data"),
                  State(ids.BUILDING_ID, "data"), prevent_initial_call=True)(show_unit)
-    app.clientside_callback(
-        ClientsideFunction("unitGrid", "render"),
-        Output(ids.GRID_SUMMARY, "children"),
-        Input(ids.GRID_DATA, "data"),
-        State(ids.SELECTED_UNIT, "data"),
-        State(ids.SELECTION, "data"),
-        State(ids.GRID_HOST, "id"),
-    )
+    register_grid_drawing(app, ids.GRID_SUMMARY, ids.GRID_DATA, ids.SELECTED_UNIT, ids.SELECTION, ids.GRID_HOST)
     app.clientside_callback(ClientsideFunction("unitGrid", "bulkBar"), Output(ids.BULK_COUNT, "children"),
                             Output(ids.BULK_BAR, "className"), Input(ids.SELECTION, "data"),
                             State(ids.GRID_DATA, "data"), prevent_initial_call=True)
@@ -161,3 +154,16 @@ def register(app: Dash) -> None:
     app.clientside_callback(ClientsideFunction("unitGrid", "highlight"), Output(ids.ALL_LEGEND_ITEMS, "className"),
                             Input(ids.ALL_LEGEND_ITEMS, "n_clicks"), State(ids.GRID_HOST, "id"),
                             prevent_initial_call=True)
+
+
+def register_grid_drawing(app: Dash, summary: str, data: str, selected: str, selection: str, host: str) -> None:
+    """Draw a grid in the browser (assets/grid.js) whenever its payload changes: the building page's, and the admin
+    pages' previews of a new or changed building."""
+    app.clientside_callback(
+        ClientsideFunction("unitGrid", "render"),
+        Output(summary, "children"),
+        Input(data, "data"),
+        State(selected, "data"),
+        State(selection, "data"),
+        State(host, "id"),
+    )
