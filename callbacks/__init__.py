@@ -11,6 +11,7 @@ from callbacks import (
     area,
     building,
     editing,
+    ledger_import,
     overview,
 )
 
@@ -27,3 +28,4 @@ def register(app: Dash) -> None:
     admin_buildings.register(app)
     admin_areas.register(app)
     admin_building_layout.register(app)
+    ledger_import.register(app)

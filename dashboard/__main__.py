@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [run|demo|migrate|users|areas|import-ledger] ...`."""
+"""Command line: `python -m dashboard [run|demo|migrate|users|areas|import-ledger|export-ledger] ...`."""
 from __future__ import annotations
 
 import argparse
@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from dashboard import create_app
-from dashboard.config import load_config, use_password_cost, uses_default_database
+from dashboard.config import load_config, local_today, use_password_cost, uses_default_database
 from dashboard.extensions import engine
-from data import accounts, areas, ledger, users
+from data import accounts, areas, ledger, ledger_export, queries, users
 from data.changes import ChangeContext
 from data.db import make_engine, upgrade, writing
 from data.demo import clear, create_demo, create_demo_users, has_data
+from data.i18n import N_, Text
 from data.models import UnitChange
 from data.structure import StructureRefused, record
 
@@ -50,9 +51,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(command=migrate)
     _add_user_commands(commands.add_parser("users", help="manage users: add, list, set-role, set-password, disable"))
     _add_area_commands(commands.add_parser("areas", help="manage the area tree: add, list, rename, move, retire"))
-    _add_import_command(
-        commands.add_parser("import-ledger", help="apply a ledger (.csv or .xlsx) as one batch: every row or none")
-    )
+    _add_import_command(commands.add_parser(
+        "import", aliases=["import-ledger"],
+        help="import a ledger (台账, .xlsx or .csv) into an area: preview it, then apply it as one batch or nothing"))
+    _add_export_command(commands.add_parser("export-ledger", help="write an area's ledger (台账) as .xlsx or .csv"))
     return root
 
 
@@ -110,15 +112,25 @@ def _add_area_commands(group: argparse.ArgumentParser) -> None:
 
 
 def _add_import_command(command: argparse.ArgumentParser) -> None:
-    """Options of `import-ledger`."""
-    command.add_argument(
-        "file",
-        type=_existing_file,
-        help="the ledger: columns building, entrance, unit, the fields to set, optionally version",
-    )
+    """Options of `import`."""
+    command.add_argument("file", type=_existing_file,
+                         help="the ledger: a header row (楼宇名称, 楼层, 房号, 状态... or English), a row per unit")
     command.add_argument("--as", dest="username", required=True, help="the active user the changes are made as")
+    command.add_argument("--area", help="the area to import into (id, path or name); default: the user's one area")
+    command.add_argument("--dry-run", action="store_true", help="print the preview and change nothing")
     command.add_argument("--comment", type=_comment, help="a comment stored with every change of the batch")
     command.set_defaults(command=import_ledger)
+
+
+def _add_export_command(command: argparse.ArgumentParser) -> None:
+    """Options of `export-ledger`."""
+    command.add_argument("area", help="the area: its id, path or unique name")
+    command.add_argument("--as", dest="username", required=True, help="the active user the ledger is read as")
+    command.add_argument("--format", choices=ledger_export.FORMATS, help="default: the output's suffix, else xlsx")
+    command.add_argument("--language", choices=accounts.LANGUAGES, default=accounts.LANGUAGES[0],
+                         help="headers and labels in Chinese (the default) or English")
+    command.add_argument("-o", "--output", type=Path, help="the file to write (default: the area's name and today)")
+    command.set_defaults(command=export_ledger)
 
 
 def _existing_file(name: str) -> Path:
@@ -286,23 +298,56 @@ def _structure_context() -> ChangeContext:
 
 
 def import_ledger(args: argparse.Namespace) -> int:
-    """Apply a ledger file as one import batch, or print each of its problems and change nothing."""
+    """Print a ledger's preview, then apply it as one import batch unless --dry-run; 1 when it has problems."""
+    data = args.file.read_bytes()
     try:
-        rows = ledger.read_ledger(args.file)
         with writing(_database()) as conn:
-            context = ChangeContext(
-                actor=accounts.active_account(conn, args.username),
-                source="import",
-                comment=args.comment,
-                timezone=load_config()["TIMEZONE"],
-            )
-            report = ledger.import_ledger(conn, rows, context)
-    except ledger.LedgerError as error:
-        print("\n".join(error.lines()), file=sys.stderr)
+            context = ChangeContext(actor=accounts.active_account(conn, args.username), source="import",
+                                    comment=args.comment, timezone=load_config()["TIMEZONE"])
+            area_id = _import_area(conn, context.actor, args.area)
+            found = ledger.preview(conn, context.actor, data, args.file.name, area_id, today=context.today)
+            print("\n".join(ledger.preview_lines(found)))
+            if found.problems or args.dry_run:
+                return 1 if found.problems else 0
+            report = ledger.apply_ledger(conn, context, data, args.file.name, area_id, digest=found.digest)
+    except (ledger.LedgerError, StructureRefused) as error:
+        print(error, file=sys.stderr)
         return 1
-    print(f"imported {report.rows} rows: {report.changed} units changed")
+    print(f"imported {report.rows} rows: {report.created} units created, {report.changed} changed")
     print(f"batch {report.batch_id}")
     return 0
+
+
+def _import_area(conn, actor: accounts.Account, reference: str | None) -> int:
+    """The area named, or the user's only area; StructureRefused when none is clear."""
+    if reference:
+        return areas.resolve(conn, reference)
+    if len(actor.area_paths) != 1:
+        raise StructureRefused(Text(N_("Give the area to import into with --area.")))
+    return queries.path_ids(actor.area_paths[0])[-1]
+
+
+def export_ledger(args: argparse.Namespace) -> int:
+    """Write an area's ledger as the user sees it (their views of personal data logged)."""
+    extension, config = args.format or _suffix_format(args.output), load_config()
+    try:
+        with writing(_database()) as conn:  # the views are logged only once the file is written
+            actor, area_id = accounts.active_account(conn, args.username), areas.resolve(conn, args.area)
+            ledger = ledger_export.ledger_rows(conn, actor, area_id, args.language, config["TIMEZONE"])
+            name = queries.area(conn, area_id)["name"]
+            output = args.output or Path(ledger_export.file_name(name, args.language, local_today(config), extension))
+            output.write_bytes(ledger_export.written(ledger, extension))
+    except (ledger_export.NoArea, OSError) as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(ledger[2])} units to {output}")
+    return 0
+
+
+def _suffix_format(output: Path | None) -> str:
+    """The format an output file's suffix names, else xlsx."""
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    return suffix if suffix in ledger_export.FORMATS else "xlsx"
 
 
 def _database() -> Engine:

@@ -90,6 +90,8 @@ AREA_CHART = "area-chart"
 AREA_TREND = "area-trend"
 AREA_CHILDREN = "area-children"
 AREA_BUILDINGS = "area-buildings"
+AREA_LEDGER_XLSX = "area-ledger-xlsx"
+AREA_LEDGER_CSV = "area-ledger-csv"
 LANGUAGE_SWITCH = "language-switch"
 NAV_ADMIN = "nav-admin"
 NAV_ACCESS_LOG = "nav-access-log"
@@ -192,3 +194,35 @@ def layout_button(action: str) -> str:
 def layout_field(action: str, name: str) -> str:
     """One field of one action's form on the building layout page."""
     return f"layout-{action}-{name}"
+
+
+# ledger import
+NAV_IMPORT = "nav-import"
+IMPORT_AREA = "import-area"
+IMPORT_UPLOAD = "import-upload"
+# Named in assets/import.js, which labels the upload's file input with it.
+IMPORT_UPLOAD_LABEL = "import-upload-label"
+IMPORT_PREVIEW = "import-preview"
+IMPORT_COUNTS = "import-counts"
+IMPORT_PROBLEMS = "import-problems"
+IMPORT_CREATED = "import-created"
+IMPORT_CHANGES = "import-changes"
+IMPORT_SKIPPED = "import-skipped"
+IMPORT_MAPPING = "import-mapping"
+IMPORT_SHOWN_COLUMNS = "import-shown-columns"
+IMPORT_DIGEST = "import-digest"
+IMPORT_KEEP = "import-keep"
+IMPORT_APPLY = "import-apply"
+IMPORT_RESULT = "import-result"
+IMPORT_BATCH = "import-batch"
+IMPORT_UNDO = "import-undo"
+IMPORT_UNDO_MESSAGE = "import-undo-message"
+IMPORT_COLUMN = "import-column"
+
+
+def import_column(index) -> dict:
+    """The field chosen for one column (by its position) of the uploaded ledger."""
+    return {"type": IMPORT_COLUMN, "index": index}
+
+
+ALL_IMPORT_COLUMNS = import_column(ALL)

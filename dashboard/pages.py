@@ -17,6 +17,7 @@ from callbacks import (
     admin_users,
     area,
     building,
+    ledger_import,
     not_found,
     overview,
 )
@@ -50,6 +51,8 @@ def register_all() -> None:
                        layout=admin_building_layout.page)
     dash.register_page("admin_areas", path="/admin/areas", name=N_("Areas of the tree"),
                        title=titled(N_("Areas of the tree")), layout=admin_areas.page)
+    dash.register_page("ledger_import", path="/import", name=N_("Import a ledger"),
+                       title=titled(N_("Import a ledger")), layout=ledger_import.page)
     dash.register_page(NOT_FOUND_MODULE, path="/404", name=N_("Not found"), title=titled(N_("Not found")),
                        layout=not_found.page)
 

@@ -259,7 +259,15 @@ def end_user_sessions(conn: Connection, user_id: int) -> None:
 
 def log_personal_view(conn: Connection, user_id: int, unit_id: int) -> None:
     """Record that a user saw a unit's unmasked personal data."""
-    conn.execute(insert(PersonalDataView).values(user_id=user_id, unit_id=unit_id, viewed_at=utcnow()))
+    log_personal_views(conn, user_id, [unit_id])
+
+
+def log_personal_views(conn: Connection, user_id: int, unit_ids: list[int]) -> None:
+    """Record that a user saw these units' unmasked personal data at once (a ledger export: one statement)."""
+    if unit_ids:
+        viewed_at = utcnow()
+        conn.execute(insert(PersonalDataView),
+                     [{"user_id": user_id, "unit_id": unit_id, "viewed_at": viewed_at} for unit_id in unit_ids])
 
 
 def access_log(conn: Connection, limit: int = 500) -> list[dict]:

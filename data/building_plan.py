@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from data.i18n import N_, Text
 from data.structure import StructureRefused
@@ -56,11 +56,13 @@ class Template:
 
 @dataclass(frozen=True)
 class UnitPlan:
-    """A unit to create: its column in its entrance (from 0), its label and its use."""
+    """A unit to create: its column in its entrance (from 0), its label, its use, and checked values to start with
+    (a ledger's; none: empty and unverified)."""
 
     position: int
     label: str
     use: str
+    values: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

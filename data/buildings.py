@@ -2,20 +2,15 @@
 with the counts and rollups kept true in the caller's transaction."""
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import Connection, insert, select
 
 from data import queries
 from data.building_plan import MAX_CELLS, BuildingPlan, refuse
-from data.changes import ChangeContext, add_counts
+from data.changes import ChangeContext, count_units, status_change
 from data.i18n import N_
 from data.models import (
     Area,
-    AreaCount,
-    AreaDailyDelta,
     Building,
-    BuildingStatusCount,
     Entrance,
     Floor,
     Unit,
@@ -35,10 +30,10 @@ def create_building(conn: Connection, ctx: ChangeContext, area_id: int, plan: Bu
     _check_plan(conn, plan)
     building_id = conn.execute(insert(Building).values(
         area_id=area_id, name=plan.name, address=plan.address, use=plan.use, revision=0)).inserted_primary_key[0]
-    uses: Counter = Counter()
+    units = []
     for entrance in plan.entrances:
-        uses.update(_add_entrance(conn, ctx, building_id, entrance))
-    _count_new(conn, building_id, area["path"], uses, ctx)
+        units += _add_entrance(conn, ctx, building_id, entrance)
+    count_units(conn, [{**unit, "area_path": area["path"]} for unit in units], ctx)
     record(conn, ctx, "building.create", "building", building_id, None, _summary(area_id, plan))
     return building_id
 
@@ -69,51 +64,63 @@ def _check_plan(conn: Connection, plan: BuildingPlan) -> None:
             raise refuse(N_("Unknown unit use: %(use)s."), use=unknown[0])
 
 
-def _add_entrance(conn: Connection, ctx: ChangeContext, building_id: int, entrance) -> Counter:
-    """Insert an entrance, its floors and units; returns its units by use."""
+def _add_entrance(conn: Connection, ctx: ChangeContext, building_id: int, entrance) -> list[dict]:
+    """Insert an entrance, its floors and units; returns the units."""
     entrance_id = conn.execute(insert(Entrance).values(
         building_id=building_id, name=entrance.name, position=entrance.position)).inserted_primary_key[0]
-    uses: Counter = Counter()
+    units = []
     for floor in entrance.floors:
         floor_id = conn.execute(insert(Floor).values(
             entrance_id=entrance_id, label=floor.label, level=floor.level)).inserted_primary_key[0]
-        place = (building_id, entrance_id, floor_id)
-        rows = [new_unit_row(place, unit.position, unit.label, unit.use, ctx) for unit in floor.units]
-        unit_ids = conn.execute(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), rows).scalars().all()
-        conn.execute(insert(UnitChange),
-                     [status_change(unit_id, building_id, None, NEW_UNIT_STATUS, 1, ctx) for unit_id in unit_ids])
-        uses.update(unit.use for unit in floor.units)
-    return uses
+        units += insert_units(conn, ctx, (building_id, entrance_id, floor_id), floor.units)
+    return units
 
 
-def new_unit_row(place: tuple[int, int, int], position: int, label: str, use: str, ctx: ChangeContext) -> dict:
-    """A new unit at (building, entrance, floor) and a position: empty, unverified since now, at version 1."""
+def insert_units(conn: Connection, ctx: ChangeContext, place: tuple[int, int, int], plans) -> list[dict]:
+    """Insert planned units (UnitPlan) at (building, entrance, floor) with their first history rows; returns them
+    as inserted, with their ids (the caller counts them)."""
+    rows = [new_unit_row(place, unit.position, unit.label, unit.use, ctx, unit.values) for unit in plans]
+    # Without RETURNING: SQLite would insert row by row to keep RETURNING's order; a floor's positions name its new
+    # units (retired units keep negative ones).
+    conn.execute(insert(Unit), rows)
+    ids = dict(conn.execute(select(Unit.position, Unit.id).where(
+        Unit.floor_id == place[2], Unit.position.in_([row["position"] for row in rows]))).all())
+    units = [{**row, "id": ids[row["position"]]} for row in rows]
+    conn.execute(insert(UnitChange),
+                 [_created(unit, plan.values, ctx) for unit, plan in zip(units, plans, strict=True)])
+    return units
+
+
+def empty_unit(use: str) -> dict:
+    """The editable fields of a new unit of a use: nobody in it, unverified."""
+    return {"status": NEW_UNIT_STATUS, "use": use, "occupant_name": "", "residents": 0, "staff": 0,
+            "contact_phone": "", "quarantine_start": None, "quarantine_end": None, "note": ""}
+
+
+def new_unit_row(place: tuple[int, int, int], position: int, label: str, use: str, ctx: ChangeContext,
+                 values: dict | None = None) -> dict:
+    """A new unit at (building, entrance, floor) and a position, at version 1: empty and unverified, or with checked
+    values (a ledger's), then verified by whoever gave them."""
     building_id, entrance_id, floor_id = place
-    return {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": position,
-            "label": label, "use": use, "occupant_name": "", "residents": 0, "staff": 0, "contact_phone": "",
-            "status": NEW_UNIT_STATUS, "status_since": ctx.at, "note": "", "version": 1}
+    row = {"building_id": building_id, "entrance_id": entrance_id, "floor_id": floor_id, "position": position,
+           "label": label, **empty_unit(use), "status_since": ctx.at, "version": 1,
+           # A floor's units go in as one executemany: every row needs the same columns, verified or not.
+           "verified_at": None, "verified_by": None, "verified_source": None}
+    if values:
+        row.update(values, verified_at=ctx.at, verified_by=ctx.actor.username, verified_source=ctx.source)
+    return row
 
 
-def status_change(unit_id: int, building_id: int, before: str | None, after: str | None, version: int,
-                  ctx: ChangeContext) -> dict:
-    """A history row moving a unit between statuses outside an edit: None before it existed (the first row, as the
-    demo and the ledger import start one) and None after it was retired."""
-    return {"unit_id": unit_id, "building_id": building_id, "changed_at": ctx.at, "actor": ctx.actor.username,
-            "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id, "status_before": before,
-            "status_after": after, "unit_version": version, "comment": ctx.comment,
-            "data_before": {} if before is None else {"status": before}, "data_after": {"status": after}}
+def _created(unit: dict, values: dict, ctx: ChangeContext) -> dict:
+    """The first history row of a new unit: nothing before; after, its status and the values it starts with."""
+    change = status_change(unit["id"], unit["building_id"], None, unit["status"], 1, ctx)
+    return {**change, "data_after": {**{name: _json(value) for name, value in values.items()},
+                                     "status": unit["status"]}}
 
 
-def _count_new(conn: Connection, building_id: int, area_path: str, uses: Counter, ctx: ChangeContext) -> None:
-    """Add the new units to the building's counts, the rollups of the area and its ancestors, and today's deltas
-    (incremental: a ledger import creates many buildings, where a full recount each time would not do)."""
-    total = sum(uses.values())
-    conn.execute(insert(BuildingStatusCount).values(building_id=building_id, status=NEW_UNIT_STATUS, count=total))
-    ancestors = queries.path_ids(area_path)
-    add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"),
-                {(area, NEW_UNIT_STATUS, use): (n, 0, 0) for area in ancestors for use, n in uses.items()})
-    add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",),
-                {(area, ctx.today, NEW_UNIT_STATUS): total for area in ancestors})
+def _json(value):
+    """A value as the history stores it (dates as ISO text)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _summary(area_id: int, plan: BuildingPlan) -> dict:

@@ -123,24 +123,28 @@ def apply_edits(
 
 
 def undo_batch(conn: Connection, batch_id: str, ctx: ChangeContext, building_id: int | None = None) -> list[int]:
-    """Revert every unit of a batch, as one new batch; refused when the actor may not edit them (or, given a building,
-    the batch changed another) and when any of them changed since."""
+    """Revert every unit of a batch, as one new batch: units it created are retired, the others get their earlier
+    values back; refused when the actor may not edit them (or, given a building, the batch changed another) and when
+    any of them changed since. Returns the units changed or retired."""
     changes = [
         dict(row._mapping) for row in conn.execute(select(UnitChange.__table__).where(UnitChange.batch_id == batch_id))
     ]
     if not changes:
         raise UnknownBatch(batch_id)
-    _check_allowed(ctx.actor, _lock_units(conn, [change["unit_id"] for change in changes]), building_id)
-    versions = {change["unit_id"]: change["unit_version"] for change in changes}
-    later = _changes_since(conn, versions)
+    current = _lock_units(conn, [change["unit_id"] for change in changes])
+    _check_allowed(ctx.actor, current, building_id)
+    later = _changes_since(conn, {change["unit_id"]: change["unit_version"] for change in changes})
     if later:
         raise UndoRefused(later)
+    created = [current[change["unit_id"]] for change in changes if change["status_before"] is None]
     edits = [
         UnitEdit(change["unit_id"], _editable(change["data_before"]), seen_version=change["unit_version"])
-        for change in changes
+        for change in changes if change["status_before"] is not None
     ]
+    retire_units(conn, ctx, created)
+    _bump_revisions(conn, {unit["building_id"] for unit in created})
     try:
-        return apply_edits(conn, edits, replace(ctx, verifies=False))
+        return [unit["id"] for unit in created] + apply_edits(conn, edits, replace(ctx, verifies=False))
     except StaleEdit as stale:
         raise UndoRefused(stale.later) from None
     except InvalidEdit as invalid:
@@ -362,6 +366,51 @@ def _status_deltas(values: dict[int, dict], current: dict[int, dict]) -> Counter
             deltas[(row["building_id"], row["status"])] -= 1
             deltas[(row["building_id"], new)] += 1
     return deltas
+
+
+def status_change(unit_id: int, building_id: int, before: str | None, after: str | None, version: int,
+                  ctx: ChangeContext) -> dict:
+    """A history row moving a unit between statuses outside an edit: None before it existed (the first row, as the
+    demo and the ledger import start one) and None after it was retired."""
+    return {"unit_id": unit_id, "building_id": building_id, "changed_at": ctx.at, "actor": ctx.actor.username,
+            "source": ctx.source, "batch_id": ctx.batch_id, "request_id": ctx.request_id, "status_before": before,
+            "status_after": after, "unit_version": version, "comment": ctx.comment,
+            "data_before": {} if before is None else {"status": before}, "data_after": {"status": after}}
+
+
+def count_units(conn: Connection, units: list[dict], ctx: ChangeContext, sign: int = 1) -> None:
+    """Add (sign 1) or take away (-1) units, each with its area_path, from their buildings' counts, their areas'
+    rollups and today's deltas (incremental: exact, since each unit counts under its own status and use, and cheap
+    where a ledger creates many buildings)."""
+    buildings, kinds, areas, days, today = Counter(), {}, {}, Counter(), ctx.today
+    for unit in units:
+        buildings[(unit["building_id"], unit["status"])] += sign
+        kind = kinds.setdefault((unit["area_path"], unit["status"], unit["use"]), [0, 0, 0])
+        for i, amount in enumerate((1, unit["residents"], unit["staff"])):
+            kind[i] += sign * amount
+    for (path, status, use), amounts in kinds.items():
+        for area_id in queries.path_ids(path):
+            total = areas.setdefault((area_id, status, use), [0, 0, 0])
+            areas[(area_id, status, use)] = [a + b for a, b in zip(total, amounts, strict=True)]
+            days[(area_id, today, status)] += amounts[0]
+    add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), buildings)
+    add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), areas)
+    add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), days)
+
+
+def retire_units(conn: Connection, ctx: ChangeContext, units: list[dict]) -> None:
+    """Mark units retired, end each one's history with its status leaving (status_after None), uncount them."""
+    if not units:
+        return
+    for chunk in _chunks([unit["id"] for unit in units]):
+        # A floor's positions are unique, retired units included: a retired unit leaves its column for a place of
+        # its own, out of the grid (the structure record keeps where it was).
+        conn.execute(update(Unit).where(Unit.id.in_(chunk))
+                     .values(retired_at=ctx.at, version=Unit.version + 1, position=-Unit.id))
+    conn.execute(insert(UnitChange), [
+        status_change(unit["id"], unit["building_id"], unit["status"], None, unit["version"] + 1, ctx)
+        for unit in units])
+    count_units(conn, units, ctx, -1)
 
 
 def add_counts(conn: Connection, model, keys: tuple[str, ...], counters: tuple[str, ...], deltas: dict) -> None:

@@ -190,6 +190,17 @@ class StructureChange(Base):
     data_after: Mapped[dict] = mapped_column(JSON)
 
 
+class LedgerMapping(Base):
+    """The ledger columns an area's importers corrected, for their next import: header key -> field (None: the
+    column is ignored)."""
+
+    __tablename__ = "ledger_mappings"
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    columns: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
 class BuildingStatusCount(Base):
     """How many units of a building have a status, kept current with every change."""
 

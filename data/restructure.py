@@ -5,23 +5,21 @@ retired (kept with its history, out of the grid and the counts), and its last hi
 the daily deltas (status_after None)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, func, insert, select, update
 
 from data import queries
-from data.building_plan import check_pattern
-from data.buildings import NEW_UNIT_STATUS, new_unit_row, status_change
-from data.changes import ChangeContext, add_counts, recount
+from data.building_plan import ENTRANCE_LENGTH, UnitPlan, check_pattern
+from data.buildings import NEW_UNIT_STATUS, insert_units
+from data.changes import ChangeContext, count_units, recount, retire_units
 from data.i18n import N_, Text
 from data.models import (
     Area,
-    AreaCount,
-    AreaDailyDelta,
     Building,
-    BuildingStatusCount,
     Entrance,
     Floor,
     Unit,
-    UnitChange,
 )
 from data.structure import StructureRefused, record
 
@@ -69,7 +67,7 @@ def move_building(conn: Connection, ctx: ChangeContext, building_id: int, area_i
 def retire_unit(conn: Connection, ctx: ChangeContext, unit_id: int) -> None:
     """Retire a unit: kept with its history, gone from the grid, the counts and editing."""
     unit = _active_unit(conn, unit_id)
-    _retire(conn, ctx, [unit])
+    retire_units(conn, ctx, [unit])
     _bump(conn, unit["building_id"])
     record(conn, ctx, "unit.retire", "unit", unit_id, _kept(unit), {"retired_at": ctx.at.isoformat()})
 
@@ -83,7 +81,7 @@ def merge_units(conn: Connection, ctx: ChangeContext, keep_id: int, other_id: in
     new = keep["label"] if label is None else _checked_label(label)
     if new != keep["label"] and _label_taken(conn, keep["entrance_id"], new, {keep_id, other_id}):
         raise StructureRefused(Text(N_("Another unit of this entrance is already called %(label)s."), label=new))
-    _retire(conn, ctx, [other])
+    retire_units(conn, ctx, [other])
     _shift(conn, other["floor_id"], other["position"], -1)
     conn.execute(update(Unit).where(Unit.id == keep_id).values(label=new))
     _bump(conn, keep["building_id"])
@@ -99,8 +97,8 @@ def split_unit(conn: Connection, ctx: ChangeContext, unit_id: int, labels: list[
     _check_new_status(conn)
     _shift(conn, unit["floor_id"], unit["position"], len(labels) - 1)
     conn.execute(update(Unit).where(Unit.id == unit_id).values(label=labels[0]))
-    places = [(unit["position"] + i, text) for i, text in enumerate(labels[1:], start=1)]
-    new_ids = _add_units(conn, ctx, unit, places, unit["use"])
+    plans = [UnitPlan(unit["position"] + i, text, unit["use"]) for i, text in enumerate(labels[1:], start=1)]
+    new_ids = _add_units(conn, ctx, unit, plans)
     _bump(conn, unit["building_id"])
     record(conn, ctx, "unit.split", "unit", unit_id, _kept(unit), {"labels": labels, "new_units": new_ids})
     return new_ids
@@ -122,11 +120,48 @@ def add_floor(conn: Connection, ctx: ChangeContext, entrance_id: int, level: int
     _check_new_status(conn)
     floor_id = _place_floor(conn, entrance_id, level, text)
     place = {**entrance, "entrance_id": entrance_id, "floor_id": floor_id}
-    new_ids = _add_units(conn, ctx, place, list(enumerate(numbers)), use)
+    new_ids = _add_units(conn, ctx, place, [UnitPlan(position, text, use) for position, text in enumerate(numbers)])
     _bump(conn, entrance["building_id"])
     record(conn, ctx, "floor.add", "floor", floor_id, None,
            {"entrance_id": entrance_id, "label": text, "level": level, "use": use, "units": new_ids})
     return floor_id
+
+
+def add_entrance(conn: Connection, ctx: ChangeContext, building_id: int, name: str) -> int:
+    """Add an empty entrance (单元) after a building's others; returns its id."""
+    text = name.strip() if isinstance(name, str) else ""
+    if not text or len(text) > ENTRANCE_LENGTH:
+        raise StructureRefused(Text(N_("An entrance name has 1 to %(limit)s characters."), limit=ENTRANCE_LENGTH))
+    taken = conn.execute(select(Entrance.name, Entrance.position).where(Entrance.building_id == building_id)).all()
+    if text in {row.name for row in taken}:
+        raise StructureRefused(Text(N_("Two entrances have the same name: %(name)s."), name=text))
+    position = max((row.position for row in taken), default=-1) + 1
+    entrance_id = conn.execute(insert(Entrance).values(
+        building_id=building_id, name=text, position=position)).inserted_primary_key[0]
+    _bump(conn, building_id)
+    record(conn, ctx, "entrance.add", "entrance", entrance_id, None, {"building_id": building_id, "name": text})
+    return entrance_id
+
+
+def add_units(conn: Connection, ctx: ChangeContext, entrance_id: int, level: int, label: str,
+              plans: list[UnitPlan]) -> list[int]:
+    """Add units with their labels, uses and checked values to a floor of an entrance, after its units (the floor is
+    made when the entrance has none at that level); returns their ids."""
+    entrance = _entrance(conn, entrance_id)
+    labels = [_checked_label(plan.label) for plan in plans]
+    taken = [text for text in labels if _label_taken(conn, entrance_id, text)]
+    if taken or len(set(labels)) != len(labels):
+        raise StructureRefused(Text(N_("Another unit of this entrance is already called %(label)s."),
+                                    label=(taken or labels)[0]))
+    floor_id = _floor_at(conn, entrance_id, level) or _place_floor(conn, entrance_id, level, _floor_label(label))
+    start = conn.execute(select(func.coalesce(func.max(Unit.position) + 1, 0))
+                         .where(Unit.floor_id == floor_id, Unit.retired_at.is_(None))).scalar()
+    placed = [replace(plan, position=start + i) for i, plan in enumerate(plans)]
+    new_ids = _add_units(conn, ctx, {**entrance, "entrance_id": entrance_id, "floor_id": floor_id}, placed)
+    _bump(conn, entrance["building_id"])
+    record(conn, ctx, "units.add", "floor", floor_id, None, {"entrance_id": entrance_id, "level": level,
+                                                             "labels": labels, "units": new_ids})
+    return new_ids
 
 
 def remove_floor(conn: Connection, ctx: ChangeContext, floor_id: int) -> None:
@@ -135,7 +170,7 @@ def remove_floor(conn: Connection, ctx: ChangeContext, floor_id: int) -> None:
     units = _units_of_floor(conn, floor_id) if floor else []
     if not units:
         raise StructureRefused(Text(N_("There is no floor %(floor)s with units to remove."), floor=floor_id))
-    _retire(conn, ctx, units)
+    retire_units(conn, ctx, units)
     _bump(conn, units[0]["building_id"])
     record(conn, ctx, "floor.remove", "floor", floor_id,
            {"label": floor.label, "level": floor.level, "units": [_kept(unit) for unit in units]},
@@ -179,46 +214,12 @@ def _neighbours(conn: Connection, one: dict, other: dict) -> bool:
     return conn.execute(between).scalar() == 0
 
 
-def _retire(conn: Connection, ctx: ChangeContext, units: list[dict]) -> None:
-    """Mark units retired, end each one's history with its status leaving (status_after None), uncount them."""
-    ids = [unit["id"] for unit in units]
-    # A floor's positions are unique, retired units included: a retired unit leaves its column for a place of its
-    # own, out of the grid (the structure record keeps where it was).
-    conn.execute(update(Unit).where(Unit.id.in_(ids))
-                 .values(retired_at=ctx.at, version=Unit.version + 1, position=-Unit.id))
-    conn.execute(insert(UnitChange), [
-        status_change(unit["id"], unit["building_id"], unit["status"], None, unit["version"] + 1, ctx)
-        for unit in units])
-    _count(conn, ctx, units, -1)
-
-
-def _count(conn: Connection, ctx: ChangeContext, units: list[dict], sign: int) -> None:
-    """Add (sign 1) or take away (-1) units from their building's counts, their areas' rollups and today's deltas
-    (incremental: cheap, and exact because each unit is counted under its own status and use)."""
-    buildings, areas, days = {}, {}, {}
-    for unit in units:
-        key = (unit["building_id"], unit["status"])
-        buildings[key] = buildings.get(key, 0) + sign
-        for area_id in queries.path_ids(unit["area_path"]):
-            total = areas.setdefault((area_id, unit["status"], unit["use"]), [0, 0, 0])
-            for i, amount in enumerate((1, unit["residents"], unit["staff"])):
-                total[i] += sign * amount
-            days[(area_id, ctx.today, unit["status"])] = days.get((area_id, ctx.today, unit["status"]), 0) + sign
-    add_counts(conn, BuildingStatusCount, ("building_id", "status"), ("count",), buildings)
-    add_counts(conn, AreaCount, ("area_id", "status", "use"), ("units", "residents", "staff"), areas)
-    add_counts(conn, AreaDailyDelta, ("area_id", "day", "status"), ("delta",), days)
-
-
-def _add_units(conn: Connection, ctx: ChangeContext, place: dict, places: list[tuple[int, str]], use: str) -> list[int]:
-    """Insert unverified units (position, label) on a floor with their first history rows, and count them."""
+def _add_units(conn: Connection, ctx: ChangeContext, place: dict, plans: list[UnitPlan]) -> list[int]:
+    """Insert planned units on a floor with their first history rows, and count them."""
     keys = (place["building_id"], place["entrance_id"], place["floor_id"])
-    rows = [new_unit_row(keys, position, text, use, ctx) for position, text in places]
-    ids = conn.execute(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), rows).scalars().all()
-    units = [{**row, "id": unit_id, "area_path": place["area_path"]} for row, unit_id in zip(rows, ids, strict=True)]
-    conn.execute(insert(UnitChange),
-                 [status_change(unit["id"], unit["building_id"], None, NEW_UNIT_STATUS, 1, ctx) for unit in units])
-    _count(conn, ctx, units, 1)
-    return list(ids)
+    units = [{**unit, "area_path": place["area_path"]} for unit in insert_units(conn, ctx, keys, plans)]
+    count_units(conn, units, ctx)
+    return [unit["id"] for unit in units]
 
 
 def _shift(conn: Connection, floor_id: int, after: int, by: int) -> None:
@@ -283,6 +284,13 @@ def _whole(value, message: str, low: int, high: int) -> int:
 def _numbered(pattern: str, floor: str, n: int, entrance_position: int) -> str:
     """A new unit's label from the numbering pattern, as data.building_plan numbers a new building's units."""
     return pattern.format(floor=floor, n=n, entrance=entrance_position + 1)
+
+
+def _floor_at(conn: Connection, entrance_id: int, level: int) -> int | None:
+    """The floor of an entrance at a level that has active units, if there is one."""
+    return conn.execute(select(Floor.id).join(Unit, Unit.floor_id == Floor.id)
+                        .where(Floor.entrance_id == entrance_id, Floor.level == level, Unit.retired_at.is_(None))
+                        .limit(1)).scalar()
 
 
 def _place_floor(conn: Connection, entrance_id: int, level: int, label: str) -> int:

@@ -31,6 +31,7 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
         html.Div([
             html.H1([found["name"], html.Small(f" {kind_label(found['kind'])}", className="text-muted h6")],
                     className="h3 me-auto mb-0"),
+            ledger_links(found["id"]),
             as_of_form(as_of),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         dbc.Alert(_(AS_OF_NOTE, day=when(as_of)), color="info", className="py-2") if as_of else None,
@@ -74,6 +75,18 @@ def counted(title: str, count: int, limit: int) -> str:
     if count >= limit:
         return _("%(title)s (%(count)s+)", title=title, count=number(count))
     return _("%(title)s (%(count)s)", title=title, count=number(count))
+
+
+def ledger_links(area_id: int) -> html.Div:
+    """Links that download the area's ledger (台账), as .xlsx and as CSV."""
+    links = ((ids.AREA_LEDGER_XLSX, "Excel", "xlsx", _("Download the ledger as an Excel workbook")),
+             (ids.AREA_LEDGER_CSV, "CSV", "csv", _("Download the ledger as a CSV file")))
+    return html.Div([
+        html.Span(_("Download the ledger"), className="small"),
+        *(html.A(name, id=link_id, href=f"/area/{area_id}/ledger.{extension}", download="", title=purpose,
+                 className="btn btn-sm btn-outline-secondary")
+          for link_id, name, extension, purpose in links),
+    ], className="d-flex align-items-center gap-2 me-3")
 
 
 def as_of_form(as_of) -> html.Form:

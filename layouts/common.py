@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.i18n import LANGUAGES, _, label, language, number, text_code
+from data.access import authorize
 from data.vocabulary import ROLES
 
 
@@ -15,6 +16,9 @@ def shell(content, account) -> html.Div:
     """The app frame: a navbar with the language switch and the signed-in user over the page content."""
     links = [dbc.NavItem(dcc.Link(_("Buildings"), href="/?buildings=all", className="nav-link")),
              dbc.NavItem(dcc.Link(_("Areas"), href="/areas", className="nav-link"))]
+    if authorize(account, "edit"):
+        links.append(dbc.NavItem(dcc.Link(_("Import a ledger"), href="/import", className="nav-link",
+                                          id=ids.NAV_IMPORT)))
     if account is not None and account.role == "admin":
         links.append(_admin_menu())
     if account is not None:

@@ -35,7 +35,8 @@ def done(action: str, redrawn: bool = True, count: int = 1, label: str = "") -> 
 def _done_text(action: str, count: int, label: str) -> str:
     """What a committed write did, in words."""
     if action == "undo":
-        return ngettext("Undone: %(num)s unit restored.", "Undone: %(num)s units restored.", count)
+        return ngettext("Undone: %(num)s unit is as before the batch.",
+                        "Undone: %(num)s units are as before the batch.", count)
     if action == "bulk":
         return ngettext("Applied to %(num)s unit.", "Applied to %(num)s units.", count)
     return _("Confirmed %(unit)s.", unit=label) if action == "confirm" else _("Saved.")

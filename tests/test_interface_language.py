@@ -14,6 +14,7 @@ from dashboard import ids
 from data.models import Area, Building, Entrance, Status, Unit, UnitChange
 from scripts.dash_client import callback_request, open_page, post_json
 from tests.helpers import BUILDING, TEST_USERS, a_home, database, last_batch, press, save, sign_in, undo
+from tests.test_ledger_page import GOOD, HEADER, MESSY, TITLE, XLSX, http_apply, http_preview, send, workbook
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -31,9 +32,11 @@ QUOTED = re.compile(r"“[^”]*”")
 # What may stay Latin in Chinese text: the address's own parameter names, the date pattern named in a refusal, and
 # the keys of the keyboard, the language switch (it names English in English) and the notation of a colour.
 TECHNICAL = {"as_of", "from", "to", "waited", "YYYY", "MM", "DD", "NUL", "Tab", "Enter", "Esc", "Shift", "Ctrl",
-             "English", "RRGGBB"}
+             "English", "RRGGBB", "xlsx", "csv", "MB", "Excel", "CSV"}
 # What the test types into forms (data, whatever the interface's language).
 TYPED = ("备注", "某人", "第一次", "过时的修改")
+# What the ledgers the test uploads hold (headers, cells, their file's name): data, quoted back in the preview.
+LEDGER_TEXTS = {*HEADER, *(cell for row in MESSY for cell in row), TITLE, XLSX, "台账"}
 HAN = re.compile(r"[\u3400-\u9fff]")
 # What may stay Chinese in English text: the switch to Chinese, and a phone extension as people type it (转123).
 CHINESE_TERMS = ("中文", "转123")
@@ -103,7 +106,7 @@ def _pages(unit_id: int) -> list[tuple[str, str]]:
             (f"/building/{BUILDING}", "?from=2026-01-01"), ("/admin/access-log", ""), ("/no/such/page", ""),
             ("/building/999999", ""), ("/admin/areas", ""), ("/admin/buildings/new", ""), ("/admin/users", ""),
             ("/admin/statuses", ""), ("/admin/statuses", "?code=quarantined"), ("/admin/statuses", "?code=new"),
-            (f"/admin/buildings/{BUILDING}/layout", ""), ("/account", "")]
+            (f"/admin/buildings/{BUILDING}/layout", ""), ("/account", ""), ("/import", "")]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -124,8 +127,8 @@ def test_every_callback_answer_reads_in_one_language(sqlite_app, language):
     app = sqlite_app
     client = _client(app, "staff", language)
     answers = [_answer(post_json(client, body), body["output"]) for body in _callback_bodies(app, client)]
-    answers += _write_outcomes(app, client)
-    data = _data_names(app) | set(TYPED)
+    answers += _write_outcomes(app, client) + _import_outcomes(app, client)
+    data = _data_names(app) | set(TYPED) | LEDGER_TEXTS
     left = [text for answer in answers for text in _foreign(answer, data, language)]
     assert answers and left == []
 
@@ -195,6 +198,19 @@ def _write_outcomes(app, client) -> list[dict]:
     answers.append(undo(app, client, batch)[1])
     answers.append(_confirm_not_ended(app, client))
     return [answer for answer in answers if answer]
+
+
+def _import_outcomes(app, client) -> list[dict]:
+    """The answers of the ledger import page: a preview with problems, one that can be applied, applied, an outdated
+    preview refused, undone, an undo refused."""
+    messy, good = workbook(MESSY), workbook(GOOD)
+    digest = http_preview(app, client, good)[ids.IMPORT_DIGEST]["data"]
+    answers = [http_preview(app, client, messy), http_preview(app, client, good), http_apply(app, client, good, digest)]
+    batch = answers[-1][ids.IMPORT_BATCH]["data"]
+    answers.append(http_apply(app, client, good, digest))
+    for _twice in range(2):
+        answers.append(send(app, client, ids.IMPORT_UNDO, {ids.IMPORT_UNDO: 1, ids.IMPORT_BATCH: batch}))
+    return answers
 
 
 def _confirm_not_ended(app, client) -> dict:

@@ -76,12 +76,15 @@ def test_staff_get_nothing_of_another_workstations_building_from_any_callback(ap
 
 
 READ_ONLY_CALLBACKS = {"filter_buildings", "show_unit", "refresh"}
-# The administrators' pages and a user's own account: each refuses everyone else, tested in its own file
-# (tests/test_admin_areas.py, test_admin_buildings.py, test_admin_catalogue.py, test_admin_users.py).
+# The administrators' pages, a user's own account and the ledger import: each refuses everyone else, tested in its own
+# file (tests/test_admin_areas.py, test_admin_buildings.py, test_admin_catalogue.py, test_admin_users.py,
+# test_ledger_page.py).
 OWN_PAGE_CALLBACKS = {"callbacks.admin_areas.change_areas", "callbacks.admin_buildings.preview_or_save",
                       "callbacks.admin_statuses.act", "callbacks.admin_statuses.show_preview",
                       "callbacks.admin_users.add", "callbacks.admin_users.change", "callbacks.admin_users.pick",
-                      "callbacks.account.change_password", "callbacks.admin_building_layout.act"}
+                      "callbacks.account.change_password", "callbacks.admin_building_layout.act",
+                      "callbacks.ledger_import.show_preview", "callbacks.ledger_import.correct_columns",
+                      "callbacks.ledger_import.apply", "callbacks.ledger_import.undo"}
 WRITTEN_NOTE = "written by the request"
 ENDED_QUARANTINE = {"status": "quarantined", "quarantine_start": "2020-02-01"}
 
