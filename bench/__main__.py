@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from bench.booklet import booklet_figures
+from bench.charts import chart_figures
 from bench.common import bench_app, fresh_database, seconds, signed_in_client
 from bench.datasette import counts_figures
 from bench.grid_browser import browser_figures
@@ -24,13 +26,14 @@ from data.demo import create_demo, first_area
 FIGURES = ("grid_bytes_per_cell", "grid_server_ms", "grid_draw_ms", "unit_panel_ms", "summary_counts_ms",
            "summary_groupby_ms", "edit_ms", "import_100k_s", "demo_1m_s")
 EXTRA = ("grid_script_ms", "summary_ratio", "trend_90d_ms", "as_of_grid_ms", "city_page_ms", "import_100k_xlsx_s",
-         "update_100k_s")
+         "update_100k_s", "chart_60x40_s", "booklet_33_s")
 BACKENDS = ("sqlite", "postgresql")
 # The most each figure may be, and on which databases (the issues' goals; the edit's is for the embedded database).
 GOALS = {"grid_bytes_per_cell": (20, BACKENDS), "grid_draw_ms": (200, BACKENDS), "unit_panel_ms": (200, BACKENDS),
          "summary_counts_ms": (50, BACKENDS), "edit_ms": (20, ("sqlite",)), "trend_90d_ms": (300, BACKENDS),
          "as_of_grid_ms": (100, BACKENDS), "import_100k_s": (20, ("sqlite",)), "import_100k_xlsx_s": (20, ("sqlite",)),
-         "update_100k_s": (20, ("sqlite",))}
+         "update_100k_s": (20, ("sqlite",)), "chart_60x40_s": (1, BACKENDS),
+         "booklet_33_s": (10, BACKENDS)}
 # The least Datasette's time may be, as a multiple of the app's, for the same counts of the same file.
 DATASETTE_RATIO_GOAL = 10
 
@@ -89,6 +92,8 @@ def measure(url: str, units: int, runs: int, import_rows: int, folder: Path, not
     figures.update(grid_figures(client, tower, runs))
     figures.update(leaders_figures(db, app, tower, runs))
     figures["edit_ms"] = edit_ms(db, app, client, tower, runs)
+    figures.update(chart_figures(db, tower, runs))
+    figures.update(booklet_figures(app, db))
     figures.update(_browser(app, tower, runs, notes))
     figures.update(import_figures(db, import_rows))
     if import_rows != 100_000:

@@ -66,6 +66,6 @@ def _grid_as_of(conn, tower: int, statuses: list[dict], past: dt.date, today: dt
     """The tower's grid payload as it stood on a past day."""
     found = queries.building(conn, tower)
     entrances, floors = queries.building_layout(conn, tower)
-    units_then = grid.as_of(queries.building_units(conn, tower), queries.statuses_as_of(conn, tower, past))
+    units_then = queries.units_as_of(queries.building_units(conn, tower), queries.statuses_as_of(conn, tower, past))
     assert len(units_then) == 2_400, len(units_then)
     return grid.grid_payload(found, statuses, queries.unit_uses(conn), entrances, floors, units_then, today)

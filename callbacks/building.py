@@ -69,7 +69,8 @@ def building_parts(conn, account, found: dict, statuses: list[dict], period: dic
     catalogues = Catalogues.of(statuses, uses)
     counts = queries.status_counts(conn, [number])[number]
     if "as_of" in period:
-        units = grid.as_of(units, queries.statuses_as_of(conn, number, period["as_of"], current_app.config["TIMEZONE"]))
+        then = queries.statuses_as_of(conn, number, period["as_of"], current_app.config["TIMEZONE"])
+        units = queries.units_as_of(units, then)
         counts = {code: sum(1 for u in units if u["status"] == code) for code in catalogues.statuses}
     payload = grid.grid_payload(found, statuses, uses, entrances, floors, units, today)
     if "from" in period:

@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [run|demo|migrate|users|areas|import-ledger|export-ledger] ...`."""
+"""Command line: `python -m dashboard [run|demo|migrate|users|areas|import|undo|export|export-ledger] ...`."""
 from __future__ import annotations
 
 import argparse
@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dashboard import create_app
+from dashboard import create_app, figure_downloads, print_pages
 from dashboard.config import load_config, local_today, use_password_cost, uses_default_database
 from dashboard.extensions import engine
-from data import accounts, areas, ledger, ledger_export, queries, users
+from data import accounts, areas, changes, figures_export, ledger, ledger_export, queries, users, wall_chart
 from data.changes import ChangeContext
 from data.db import make_engine, upgrade, writing
 from data.demo import clear, create_demo, create_demo_users, has_data
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     use_password_cost(load_config())
     try:
         return args.command(args)
-    except (accounts.AccountError, StructureRefused) as error:
+    except (accounts.AccountError, StructureRefused, wall_chart.NoBuilding, wall_chart.TooManyBuildings,
+            ledger_export.NoArea, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -54,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
     _add_import_command(commands.add_parser(
         "import", aliases=["import-ledger"],
         help="import a ledger (台账, .xlsx or .csv) into an area: preview it, then apply it as one batch or nothing"))
+    undo_command = commands.add_parser("undo", help="undo a batch (an import): created units retired, others restored")
+    undo_command.add_argument("batch", help="the batch id an import or edit printed")
+    undo_command.add_argument("--as", dest="username", required=True, help="the active user who undoes it")
+    undo_command.set_defaults(command=undo)
+    _add_report_commands(commands.add_parser("export", help="wall charts and figures for print and for leaders: "
+                                                            "chart, charts, figures, booklet"))
     _add_export_command(commands.add_parser("export-ledger", help="write an area's ledger (台账) as .xlsx or .csv"))
     return root
 
@@ -131,6 +138,30 @@ def _add_export_command(command: argparse.ArgumentParser) -> None:
                          help="headers and labels in Chinese (the default) or English")
     command.add_argument("-o", "--output", type=Path, help="the file to write (default: the area's name and today)")
     command.set_defaults(command=export_ledger)
+
+
+def _add_report_commands(command: argparse.ArgumentParser) -> None:
+    """`export chart|charts|figures`: the files the building and area pages offer, for scheduled reports."""
+    kinds = command.add_subparsers(title="files", metavar="FILE", required=True)
+    chart = kinds.add_parser("chart", help="a building's wall chart (.xlsx)")
+    chart.add_argument("building", type=int, help="the building's id")
+    chart.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat, help="as it was at the end of a day")
+    chart.set_defaults(command=export_chart)
+    charts = kinds.add_parser("charts", help="an area's wall charts, one sheet a building, figures first (.xlsx)")
+    charts.add_argument("area", help="the area: its id, path or unique name")
+    charts.set_defaults(command=export_charts)
+    figures = kinds.add_parser("figures", help="an area's figures and needs-attention lists (.xlsx or CSV)")
+    figures.add_argument("area", help="the area: its id, path or unique name")
+    figures.add_argument("--format", choices=figures_export.FORMATS, default="xlsx")
+    figures.set_defaults(command=export_figures)
+    booklet = kinds.add_parser("booklet", help="an area's PDF booklet: its figures, then one building a page")
+    booklet.add_argument("area", help="the area: its id, path or unique name")
+    booklet.set_defaults(command=export_booklet)
+    for each in (chart, charts, figures, booklet):
+        each.add_argument("--as", dest="username", required=True, help="the active user the file is read as")
+        each.add_argument("--language", choices=accounts.LANGUAGES, default=accounts.LANGUAGES[0],
+                          help="Chinese (the default) or English")
+        each.add_argument("-o", "--output", type=Path, help="the file to write (default: its name and today)")
 
 
 def _existing_file(name: str) -> Path:
@@ -307,14 +338,29 @@ def import_ledger(args: argparse.Namespace) -> int:
             area_id = _import_area(conn, context.actor, args.area)
             found = ledger.preview(conn, context.actor, data, args.file.name, area_id, today=context.today)
             print("\n".join(ledger.preview_lines(found)))
-            if found.problems or args.dry_run:
+            if found.problems or args.dry_run or not (found.created or found.changes):
+                print("nothing written" + (": the ledger has problems" if found.problems else ""))
                 return 1 if found.problems else 0
             report = ledger.apply_ledger(conn, context, data, args.file.name, area_id, digest=found.digest)
     except (ledger.LedgerError, StructureRefused) as error:
         print(error, file=sys.stderr)
         return 1
     print(f"imported {report.rows} rows: {report.created} units created, {report.changed} changed")
-    print(f"batch {report.batch_id}")
+    print(f"batch {report.batch_id} (python -m dashboard undo {report.batch_id} --as {args.username} takes it back)")
+    return 0
+
+
+def undo(args: argparse.Namespace) -> int:
+    """Undo a batch (an import, a bulk edit): units it created are retired, the others get their values back."""
+    try:
+        with writing(_database()) as conn:
+            context = ChangeContext(actor=accounts.active_account(conn, args.username),
+                                    timezone=load_config()["TIMEZONE"])
+            count = len(changes.undo_batch(conn, args.batch, context))
+    except (changes.UnknownBatch, changes.UnknownUnit, changes.NotAllowed, changes.UndoRefused) as refusal:
+        print(f"not undone: {refusal or type(refusal).__name__}", file=sys.stderr)
+        return 1
+    print(f"undone: {count} units as before batch {args.batch} (batch {context.batch_id})")
     return 0
 
 
@@ -341,6 +387,63 @@ def export_ledger(args: argparse.Namespace) -> int:
         print(f"error: {refused}", file=sys.stderr)
         return 1
     print(f"wrote {len(ledger[2])} units to {output}")
+    return 0
+
+
+def export_chart(args: argparse.Namespace) -> int:
+    """Write a building's wall chart as the user may see it."""
+    config = load_config()
+    if args.as_of and args.as_of > local_today(config):
+        print(f"error: {args.as_of} is after today", file=sys.stderr)
+        return 1
+    with _database().connect() as conn:
+        actor = accounts.active_account(conn, args.username)
+        data = wall_chart.chart_xlsx(conn, actor, args.building, args.language, config["TIMEZONE"], args.as_of)
+        name = queries.building(conn, args.building)["name"]
+    return _written(args.output or Path(wall_chart.file_name(name, args.language, args.as_of or local_today(config))),
+                    data)
+
+
+def export_charts(args: argparse.Namespace) -> int:
+    """Write an area's workbook of wall charts."""
+    config = load_config()
+    with _database().connect() as conn:
+        actor, area_id = accounts.active_account(conn, args.username), areas.resolve(conn, args.area)
+        data = wall_chart.area_workbook(conn, actor, area_id, args.language, config["TIMEZONE"])
+        name = queries.area(conn, area_id)["name"]
+    return _written(args.output or Path(wall_chart.file_name(name, args.language, local_today(config), area=True)),
+                    data)
+
+
+def export_figures(args: argparse.Namespace) -> int:
+    """Write an area's figures as the user may see them (their views of personal data logged)."""
+    config, gettext = load_config(), figure_downloads.catalog(args.language)
+    with writing(_database()) as conn:  # the views are logged only once the file is written
+        actor, area_id = accounts.active_account(conn, args.username), areas.resolve(conn, args.area)
+        tables = figures_export.figures(conn, actor, area_id, args.language, config["TIMEZONE"])
+        output = args.output or Path(figures_export.file_name(queries.area(conn, area_id)["name"], local_today(config),
+                                                              args.format, gettext))
+        return _written(output, figures_export.written(tables, args.format, gettext))
+
+
+def export_booklet(args: argparse.Namespace) -> int:
+    """Write an area's PDF booklet as the user may see it."""
+    with _database().connect() as conn:
+        actor, area_id = accounts.active_account(conn, args.username), areas.resolve(conn, args.area)
+    # An app for its templates and catalogs only: nobody signs in to it, so a throwaway key will do.
+    app = create_app({"SECRET_KEY": secrets.token_hex(32)})
+    made = print_pages.booklet_for(app.server, actor, area_id, args.language)
+    if made is None:
+        print(f"error: there is no area {args.area} that {args.username} may see", file=sys.stderr)
+        return 1
+    name, data = made
+    return _written(args.output or Path(name), data)
+
+
+def _written(output: Path, data: bytes) -> int:
+    """Write a file and say where."""
+    output.write_bytes(data)
+    print(f"wrote {output} ({len(data):,} bytes)")
     return 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from dash import Dash
 
 import callbacks
-from dashboard import api, downloads, pages
+from dashboard import api, chart_downloads, downloads, figure_downloads, pages, print_pages
 from dashboard.auth import current_account, init_auth
 from dashboard.config import load_config, secret_key, use_password_cost
 from dashboard.extensions import attach_engine
@@ -49,6 +49,9 @@ def create_app(config: dict | None = None) -> Dash:
     init_outage(app.server)
     api.register(app.server)
     downloads.register(app.server)
+    chart_downloads.register(app.server)
+    figure_downloads.register(app.server)
+    print_pages.register(app.server)
     pages.register_all()
     app.layout = lambda: shell(pages.first_page(), current_account())
     callbacks.register(app)

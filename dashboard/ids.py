@@ -92,6 +92,8 @@ AREA_CHILDREN = "area-children"
 AREA_BUILDINGS = "area-buildings"
 AREA_LEDGER_XLSX = "area-ledger-xlsx"
 AREA_LEDGER_CSV = "area-ledger-csv"
+AREA_FIGURES_XLSX = "area-figures-xlsx"
+AREA_FIGURES_CSV = "area-figures-csv"
 LANGUAGE_SWITCH = "language-switch"
 NAV_ADMIN = "nav-admin"
 NAV_ACCESS_LOG = "nav-access-log"
@@ -205,6 +207,7 @@ IMPORT_UPLOAD_LABEL = "import-upload-label"
 IMPORT_PREVIEW = "import-preview"
 IMPORT_COUNTS = "import-counts"
 IMPORT_PROBLEMS = "import-problems"
+IMPORT_NEW_UNITS = "import-new-units"
 IMPORT_CREATED = "import-created"
 IMPORT_CHANGES = "import-changes"
 IMPORT_SKIPPED = "import-skipped"
@@ -226,3 +229,8 @@ def import_column(index) -> dict:
 
 
 ALL_IMPORT_COLUMNS = import_column(ALL)
+
+PRINT_LINK = "print-link"
+
+CHART_DOWNLOAD = "chart-download"
+AREA_CHARTS_XLSX = "area-charts-xlsx"

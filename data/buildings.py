@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select
 
 from data import queries
-from data.building_plan import MAX_CELLS, BuildingPlan, refuse
-from data.changes import ChangeContext, count_units, status_change
+from data.building_plan import MAX_CELLS, BuildingPlan, UnitPlan, refuse
+from data.changes import IDS_PER_QUERY, ChangeContext, count_units, status_change
 from data.i18n import N_
 from data.models import (
     Area,
@@ -68,27 +68,34 @@ def _add_entrance(conn: Connection, ctx: ChangeContext, building_id: int, entran
     """Insert an entrance, its floors and units; returns the units."""
     entrance_id = conn.execute(insert(Entrance).values(
         building_id=building_id, name=entrance.name, position=entrance.position)).inserted_primary_key[0]
-    units = []
+    placed = []
     for floor in entrance.floors:
         floor_id = conn.execute(insert(Floor).values(
             entrance_id=entrance_id, label=floor.label, level=floor.level)).inserted_primary_key[0]
-        units += insert_units(conn, ctx, (building_id, entrance_id, floor_id), floor.units)
-    return units
+        placed += [((building_id, entrance_id, floor_id), unit) for unit in floor.units]
+    return insert_units(conn, ctx, placed)
 
 
-def insert_units(conn: Connection, ctx: ChangeContext, place: tuple[int, int, int], plans) -> list[dict]:
-    """Insert planned units (UnitPlan) at (building, entrance, floor) with their first history rows; returns them
-    as inserted, with their ids (the caller counts them)."""
-    rows = [new_unit_row(place, unit.position, unit.label, unit.use, ctx, unit.values) for unit in plans]
-    # Without RETURNING: SQLite would insert row by row to keep RETURNING's order; a floor's positions name its new
-    # units (retired units keep negative ones).
+def insert_units(conn: Connection, ctx: ChangeContext, placed: list[tuple[tuple, UnitPlan]]) -> list[dict]:
+    """Insert planned units, each at its (building, entrance, floor), with their first history rows; returns them as
+    inserted, with their ids (the caller counts them)."""
+    rows = [new_unit_row(place, unit.position, unit.label, unit.use, ctx, unit.values) for place, unit in placed]
+    # Without RETURNING: SQLite would insert row by row to keep RETURNING's order. A floor's active positions name
+    # its units (retired units have negative ones).
     conn.execute(insert(Unit), rows)
-    ids = dict(conn.execute(select(Unit.position, Unit.id).where(
-        Unit.floor_id == place[2], Unit.position.in_([row["position"] for row in rows]))).all())
-    units = [{**row, "id": ids[row["position"]]} for row in rows]
+    ids = {}
+    for chunk in _slices(sorted({row["floor_id"] for row in rows})):
+        ids.update({(floor, position): unit_id for floor, position, unit_id in conn.execute(
+            select(Unit.floor_id, Unit.position, Unit.id).where(Unit.floor_id.in_(chunk), Unit.position >= 0))})
+    units = [{**row, "id": ids[(row["floor_id"], row["position"])]} for row in rows]
     conn.execute(insert(UnitChange),
-                 [_created(unit, plan.values, ctx) for unit, plan in zip(units, plans, strict=True)])
+                 [_created(unit, plan.values, ctx) for unit, (_place, plan) in zip(units, placed, strict=True)])
     return units
+
+
+def _slices(values: list) -> list[list]:
+    """Values in slices that fit an IN (...) list on every database."""
+    return [values[start:start + IDS_PER_QUERY] for start in range(0, len(values), IDS_PER_QUERY)]
 
 
 def empty_unit(use: str) -> dict:

@@ -63,6 +63,8 @@ class NewUnit:
     new_building: bool
     new_entrance: bool
     new_floor: bool
+    use: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,7 @@ def _new_unit(row: LedgerRow, target: tuple, place: _Places, catalogues: Catalog
     entrance_id = None if new_entrance else place.entrances[building][entrance]["id"]
     new_floor = new_entrance or level not in place.floors[entrance_id].values()
     return NewUnit(row.number, row.building, cells.entrance_name(row.entrance or entrance), row.floor, row.unit,
-                   new_building, new_entrance, new_floor), []
+                   new_building, new_entrance, new_floor, use, values.get("status", base["status"])), []
 
 
 def _use_of(row: LedgerRow, target: tuple, place: _Places, catalogues: Catalogues) -> str | None:

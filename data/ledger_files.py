@@ -75,6 +75,8 @@ def _filled_down(sheet: list[Row], merged: list[tuple[int, int, int]]) -> list[R
         value = _cell(sheet, first_row, first_column)
         for number in range(first_row + 1, min(last_row, len(sheet)) + 1):
             cells = sheet[number - 1][1]
+            if not cells:  # a blank row inside the merge stays blank, and is skipped as one
+                continue
             cells.extend([""] * (first_column - len(cells)))
             cells[first_column - 1] = value
     return sheet

@@ -364,3 +364,9 @@ def _dicts(result) -> list[dict]:
     """Rows as plain dicts (zipped with the keys: through each row's mapping takes almost twice as long)."""
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def units_as_of(units: list[dict], statuses_then: dict[int, str]) -> list[dict]:
+    """The units as they stood at a past date: their status then; units not yet recorded are left out."""
+    return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None}
+            for unit in units if unit["id"] in statuses_then]

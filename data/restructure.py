@@ -217,7 +217,8 @@ def _neighbours(conn: Connection, one: dict, other: dict) -> bool:
 def _add_units(conn: Connection, ctx: ChangeContext, place: dict, plans: list[UnitPlan]) -> list[int]:
     """Insert planned units on a floor with their first history rows, and count them."""
     keys = (place["building_id"], place["entrance_id"], place["floor_id"])
-    units = [{**unit, "area_path": place["area_path"]} for unit in insert_units(conn, ctx, keys, plans)]
+    inserted = insert_units(conn, ctx, [(keys, plan) for plan in plans])
+    units = [{**unit, "area_path": place["area_path"]} for unit in inserted]
     count_units(conn, units, ctx)
     return [unit["id"] for unit in units]
 

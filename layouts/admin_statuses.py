@@ -7,7 +7,8 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.i18n import _, label, number, text_code, when
 from data.catalogue import PATTERNS
-from layouts.common import contrast_ratio, ink, safe_colour, status_chip
+from data.colours import contrast_ratio, ink, safe_colour
+from layouts.common import status_chip
 
 NEW = "new"
 

@@ -9,9 +9,10 @@ from dash import dash_table, dcc, html
 
 from dashboard import ids
 from dashboard.i18n import _, label, language, number, text_code, when
+from data.colours import contrast_ratio, safe_colour
 from data.i18n import N_
 from data.vocabulary import AREA_KINDS
-from layouts.common import contrast_ratio, safe_colour, status_chip
+from layouts.common import status_chip
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 AS_OF_NOTE = N_("As it was at the end of %(day)s: counts by status and by area. Buildings, exceptions and people show "
@@ -32,6 +33,8 @@ def page(found: dict, trail: list[dict], visible: set[int], statuses: list[dict]
             html.H1([found["name"], html.Small(f" {kind_label(found['kind'])}", className="text-muted h6")],
                     className="h3 me-auto mb-0"),
             ledger_links(found["id"]),
+            figures_links(found["id"]),
+            charts_link(found["id"]),
             as_of_form(as_of),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         dbc.Alert(_(AS_OF_NOTE, day=when(as_of)), color="info", className="py-2") if as_of else None,
@@ -87,6 +90,25 @@ def ledger_links(area_id: int) -> html.Div:
                  className="btn btn-sm btn-outline-secondary")
           for link_id, name, extension, purpose in links),
     ], className="d-flex align-items-center gap-2 me-3")
+
+
+def figures_links(area_id: int) -> html.Div:
+    """Links that download the area's figures for leaders (by area, by building, needs attention), as .xlsx and CSV."""
+    links = ((ids.AREA_FIGURES_XLSX, "Excel", "xlsx", _("Download the figures as an Excel workbook")),
+             (ids.AREA_FIGURES_CSV, "CSV", "csv", _("Download the figures as a CSV file")))
+    return html.Div([
+        html.Span(_("Download the figures"), className="small"),
+        *(html.A(name, id=link_id, href=f"/area/{area_id}/figures.{extension}", download="", title=purpose,
+                 className="btn btn-sm btn-outline-secondary")
+          for link_id, name, extension, purpose in links),
+    ], className="d-flex align-items-center gap-2 me-3")
+
+
+def charts_link(area_id: int) -> html.A:
+    """A link that downloads every wall chart (楼盘图) of the area's buildings as one Excel workbook."""
+    return html.A(_("All wall charts (Excel)"), id=ids.AREA_CHARTS_XLSX, href=f"/area/{area_id}/charts.xlsx",
+                  download="", title=_("Download a workbook of the area's figures and every building's wall chart"),
+                  className="btn btn-sm btn-outline-secondary me-3")
 
 
 def as_of_form(as_of) -> html.Form:

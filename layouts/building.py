@@ -6,9 +6,9 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.i18n import _, label, ngettext, number, text_code, when
+from data.colours import ink, safe_colour
 from data.i18n import N_
 from data.vocabulary import BUILDING_USES
-from layouts.common import ink, safe_colour
 
 REFRESH_MS = 3_000
 ALL_BUILDINGS = N_("All buildings")
@@ -36,6 +36,8 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
                       className="text-muted"),
             dcc.Link(_("Change the layout"), id=ids.LAYOUT_LINK, href=f"/admin/buildings/{building['id']}/layout",
                      className="small") if admin else None,
+            print_link(building["id"], period),
+            chart_link(building["id"], period),
         ], className="d-flex flex-wrap align-items-baseline gap-3 mb-2"),
         html.Div(parts["legend"], id=ids.LEGEND, className="legend d-flex flex-wrap gap-2 mb-2",
                  **{"aria-label": _("Legend: click to highlight")}),
@@ -63,6 +65,21 @@ def page(building: dict, trail: list[dict], parts: dict, selected_unit: int | No
         dcc.Store(id=ids.BUILDING_ID, data=building["id"]),
         dcc.Store(id=ids.SELECTED_UNIT, data=selected_unit),
     ])
+
+
+def print_link(building_id: int, period: dict) -> html.A:
+    """A link to the grid's print view (of the day shown), opened in a new tab."""
+    day = f"?as_of={period['as_of'].isoformat()}" if "as_of" in period else ""
+    return html.A(_("Print"), id=ids.PRINT_LINK, href=f"/building/{building_id}/print{day}", target="_blank",
+                  rel="noopener", className="small d-print-none")
+
+
+def chart_link(building_id: int, period: dict) -> html.A:
+    """A button that downloads the building's wall chart (楼盘图) as an Excel workbook, of the day shown."""
+    day = f"?as_of={period['as_of'].isoformat()}" if "as_of" in period else ""
+    return html.A(_("Wall chart (Excel)"), id=ids.CHART_DOWNLOAD, href=f"/building/{building_id}/chart.xlsx{day}",
+                  download="", title=_("Download the wall chart as an Excel workbook, to print on A3"),
+                  className="btn btn-sm btn-outline-secondary d-print-none")
 
 
 def time_form(period: dict) -> html.Form:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard.i18n import _, label, ngettext, number, text_code
+from data.colours import ink, safe_colour
 from data.quarantine import ended_units
 from data.vocabulary import MIXED_USE
-from layouts.common import ink, safe_colour
 
 # The fields of a cell: the keys of the payload's "cells", each a list with one value per unit (in unit id order), read
 # by these names in assets/grid.js. "unit" is the difference from the previous unit's id (the first unit's from
@@ -68,7 +68,7 @@ def _cells(units: list[dict], floors: list[dict], statuses: list[dict], uses: li
     floor_index = {floor["id"]: i for i, floor in enumerate(floors)}
     status_index = {status["code"]: i for i, status in enumerate(statuses)}
     use_index = {use["code"]: i for i, use in enumerate(uses)}
-    previous, start = [base_id] + [u["id"] for u in units[:-1]], dt.datetime.combine(epoch, dt.time())
+    previous, start = [base_id, *(u["id"] for u in units)][:len(units)], dt.datetime.combine(epoch, dt.time())
     return {
         "unit": [u["id"] - before for u, before in zip(units, previous, strict=True)],
         "floor": [floor_index[u["floor_id"]] for u in units],
@@ -86,12 +86,6 @@ def _unusual_labels(units: list[dict], floors: list[dict], row_labels: dict[int,
     level_of_floor = {floor["id"]: floor["level"] for floor in floors}
     usual = (f"{row_labels[level_of_floor[u['floor_id']]]}{u['position'] + 1:02d}" for u in units)
     return {str(i): u["label"] for i, (u, label) in enumerate(zip(units, usual, strict=True)) if u["label"] != label}
-
-
-def as_of(units: list[dict], statuses_then: dict[int, str]) -> list[dict]:
-    """The units as they stood at a past date: their status then; units not yet recorded are left out."""
-    return [{**unit, "status": statuses_then[unit["id"]], "quarantine_end": None}
-            for unit in units if unit["id"] in statuses_then]
 
 
 def mark_changed(payload: dict, unit_ids: set[int]) -> dict:

@@ -16,7 +16,10 @@ from data.vocabulary import FIELDS as FIELD_TERMS
 
 SHOWN_ROWS = 300
 IGNORE = "ignore"
-ACCEPTED = ".xlsx,.xlsm,.csv,.txt"
+# .xls too, and files above the limit up to a point: the server says why it cannot read them, where the browser
+# would drop them without a word.
+ACCEPTED = ".xlsx,.xlsm,.csv,.txt,.xls"
+UPLOAD_LIMIT = 4 * MAX_BYTES
 COUNTS = (("buildings", N_("buildings to create")), ("entrances", N_("entrances to create")),
           ("floors", N_("floors to create")), ("units", N_("units to create")), ("changed", N_("units to change")),
           ("unchanged", N_("rows unchanged")), ("skipped", N_("rows skipped")), ("problems", N_("problems")))
@@ -55,7 +58,7 @@ def form(areas: list[dict], chosen: int | None) -> dbc.Row:
             html.Div(_("Ledger file"), className="form-label", id=ids.IMPORT_UPLOAD_LABEL),
             dcc.Upload(
                 html.Div(_("Drop the ledger here, or click to choose a file.")),
-                id=ids.IMPORT_UPLOAD, accept=ACCEPTED, max_size=MAX_BYTES, multiple=False,
+                id=ids.IMPORT_UPLOAD, accept=ACCEPTED, max_size=UPLOAD_LIMIT, multiple=False,
                 className="import-upload", className_active="import-upload active",
                 className_reject="import-upload rejected"),
             dbc.FormText(_("An .xlsx or .csv file of at most %(size)s MB. The header row is found by itself; "
@@ -79,9 +82,11 @@ def preview(found: Preview, filename: str, catalogues: Catalogues) -> html.Div:
         _header_found(found, filename),
         counts(found),
         _verdict(found),
+        _unread(found),
         _section(_("Problems"), problems_table(found.problems, ids.IMPORT_PROBLEMS), found.problems),
         columns(found) if found.columns else None,
         _section(_("To create"), _created_table(found.created), found.created),
+        _section(_("Units to create"), _new_units_table(found.created, catalogues), found.created),
         _section(_("To change"), _changes_table(found, catalogues), found.changes),
         _section(_("Rows skipped"), _skipped_table(found), found.skipped),
     ], className="import-preview")
@@ -129,6 +134,21 @@ def _verdict(found: Preview) -> dbc.Alert:
                      className="py-2 import-verdict")
 
 
+def _unread(found: Preview) -> dbc.Alert | None:
+    """A warning naming the columns with a header that are not read (a status or name column under a header no one
+    foresaw would otherwise be left out without a word)."""
+    titles = unread_columns(found)
+    if not titles:
+        return None
+    return dbc.Alert(_("These columns are not read: %(columns)s. If one holds a field, choose it under Columns read.",
+                       columns=_(", ").join(titles)), color="warning", className="py-2 import-unread")
+
+
+def unread_columns(found: Preview) -> list[str]:
+    """The titles of the columns that have a header and are not read."""
+    return [column.title for column in found.columns if column.title and column.field is None]
+
+
 def columns(found: Preview) -> html.Details:
     """Each column of the file and the field it is read as, to correct (open when no row could be read); the preview
     is made again on a change."""
@@ -144,7 +164,7 @@ def columns(found: Preview) -> html.Details:
         dbc.Table([html.Thead(html.Tr([html.Th(_("Column in the file")), html.Th(_("Read as"))])),
                    html.Tbody(rows)], size="sm", bordered=True, className="import-columns mt-2", style={
                        "maxWidth": "40rem"}),
-    ], open=not found.rows, className="mt-3")
+    ], open=not found.rows or bool(unread_columns(found)), className="mt-3")
 
 
 def field_options() -> list[dict]:
@@ -185,6 +205,19 @@ def _created_table(created: tuple[NewUnit, ...]) -> html.Div:
             for group in groups[:SHOWN_ROWS]]
     headers = [_("Building"), _("Building is"), _("New entrances"), _("New floors"), _("New units"), _("Rows")]
     return _table(headers, rows, len(groups), ids.IMPORT_CREATED, "import-created-table")
+
+
+def _new_units_table(created: tuple[NewUnit, ...], catalogues: Catalogues) -> html.Div:
+    """Each unit to create as it will be read: its place, use and status, to check before applying."""
+    rows = [html.Tr([html.Td(number(unit.row)), html.Td(unit.building), html.Td(unit.entrance), html.Td(unit.floor),
+                     html.Td(unit.unit), html.Td(label(catalogues.uses.get(unit.use, {"label_en": unit.use,
+                                                                                       "label_zh": unit.use}))),
+                     html.Td(label(catalogues.statuses.get(unit.status, {"label_en": unit.status,
+                                                                         "label_zh": unit.status})))],
+                    className="import-new-unit", **{"data-row": unit.row})
+            for unit in created[:SHOWN_ROWS]]
+    headers = [_("Row"), _("Building"), _("Entrance"), _("Floor"), _("Unit"), _("Use"), _("Status")]
+    return _table(headers, rows, len(created), ids.IMPORT_NEW_UNITS, "import-new-units-table")
 
 
 def by_building(created: tuple[NewUnit, ...]) -> list[dict]:

@@ -19,7 +19,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
 WIDTHS = [1400, 390]
 # A workstation's area page and a building in it: every test user's areas cover both.
-PAGES = ["/", "/?buildings=all", "/areas", "/area/4", "/import", "/no-such-page"]
+PAGES = ["/", "/?buildings=all", "/areas", "/area/4", "/import", "/no-such-page", "/building/1/print"]
 BUILDING = "/building/1"
 RUN_AXE = """
 const done = arguments[arguments.length - 1];

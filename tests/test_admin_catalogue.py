@@ -17,10 +17,10 @@ from callbacks.admin_statuses import DONE, FIELDS
 from dashboard import ids
 from data import catalogue, queries
 from data.changes import ChangeContext, UnitEdit, apply_edits
+from data.colours import contrast_ratio, ink
 from data.models import Building, Status, StructureChange, Unit
 from data.structure import StructureRefused
 from layouts import admin_statuses, building, bulk, edit_form
-from layouts.common import contrast_ratio, ink
 from scripts.dash_client import by_id, open_page, post_json, walk
 from tests.helpers import ADMIN, as_read, database, start_signed_in
 from tests.test_accessibility import report, sized, visit

@@ -43,3 +43,11 @@ def test_every_module_imports_on_its_own():
     result = subprocess.run([sys.executable, "-c", IMPORT_EACH, *modules()], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0 and result.stdout.split() == [], result.stderr[-5000:]
+
+
+def test_the_data_layer_imports_nothing_above_it():
+    packages = ("callbacks", "dashboard", "layouts")
+    above = tuple(f"{word} {package}" for word in ("from", "import") for package in packages)
+    found = [(path.name, line.strip()) for path in sorted((ROOT / "data").rglob("*.py"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith(above)]
+    assert found == []

@@ -6,6 +6,7 @@ import json
 
 from dashboard import ids
 from dashboard.i18n import label, when
+from data import colours
 from layouts import building, bulk, common, due_list, overview, recent_changes, unit_panel
 from layouts.grid import CELL_FIELDS, grid_payload
 from scripts.dash_client import by_id, text_of
@@ -84,7 +85,7 @@ def test_grid_payload_puts_the_top_floor_first_and_encodes_each_unit_compactly()
     ] == [True, False, False]
     assert grid_payload(BUILDING, STATUSES, USES, ENTRANCES, FLOORS, UNITS, dt.date(2020, 2, 19))["due"] == []
     assert [s["code"] for s in payload["statuses"]] == ["healthy", "quarantined", "unverified"]
-    assert [s["ink"] for s in payload["statuses"]] == [common.ink(s["color"]) for s in STATUSES]
+    assert [s["ink"] for s in payload["statuses"]] == [colours.ink(s["color"]) for s in STATUSES]
 
 
 def test_grid_payload_of_a_large_tower_stays_small():
@@ -99,17 +100,17 @@ def test_grid_payload_of_a_large_tower_stays_small():
 
 
 def test_ink_reads_on_every_default_colour_at_wcag_aa():
-    assert common.ink("#FFD54F") == common.DARK_INK
-    assert common.ink("#0D47A1") == common.LIGHT_INK
-    assert common.contrast_ratio("#FFFFFF", "#000000") == 21
+    assert colours.ink("#FFD54F") == colours.DARK_INK
+    assert colours.ink("#0D47A1") == colours.LIGHT_INK
+    assert colours.contrast_ratio("#FFFFFF", "#000000") == 21
     for background in ("#FFD54F", "#E53935", "#1E88E5", "#43A047", "#FFFFFF", "#E0E0E0"):
-        assert common.contrast_ratio(common.ink(background), background) >= 4.5, background
+        assert colours.contrast_ratio(colours.ink(background), background) >= 4.5, background
 
 
 def test_ink_reads_at_wcag_aa_on_any_colour_a_catalogue_may_hold():
     steps = range(0, 256, 17)
     backgrounds = [f"#{r:02X}{g:02X}{b:02X}" for r in steps for g in steps for b in steps]
-    assert min(common.contrast_ratio(common.ink(c), c) for c in backgrounds) >= 4.5
+    assert min(colours.contrast_ratio(colours.ink(c), c) for c in backgrounds) >= 4.5
 
 
 def test_status_bar_has_one_part_per_present_status_and_a_text_equivalent():

@@ -550,7 +550,7 @@ def test_the_command_line_previews_then_imports_into_an_area(cli_database, tmp_p
     before = state(cli_database)
     assert main(["import", str(path), "--as", "WANG", "--area", str(area_id), "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "header at row 3" and "13 units to create" in out[1]
+    assert out[0] == "header at row 3" and "13 units to create" in out[1] and out[-1] == "nothing written"
     assert state(cli_database) == before
     assert main(["import-ledger", str(path), "--as", "wang", "--area", "新华社区", "--comment", "3月台账"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -560,6 +560,10 @@ def test_the_command_line_previews_then_imports_into_an_area(cli_database, tmp_p
         assert set(conn.execute(select(UnitChange.actor, UnitChange.source, UnitChange.comment)
                                 .where(UnitChange.batch_id == out[-1].split()[1])).all()) == {
             ("wang", "import", "3月台账")}
+    assert main(["undo", out[-1].split()[1], "--as", "wang"]) == 0
+    assert capsys.readouterr().out.startswith("undone: 13 units") and not units_of(cli_database, area_id)
+    assert main(["undo", out[-1].split()[1], "--as", "wang"]) == 1
+    assert capsys.readouterr().err.startswith("not undone")
 
 
 def test_the_command_line_prints_each_problem_and_changes_nothing(cli_database, tmp_path, capsys):
@@ -574,7 +578,8 @@ def test_the_command_line_prints_each_problem_and_changes_nothing(cli_database, 
     assert main(["import", str(path), "--as", "wang", "--area", str(area_id), "--dry-run"]) == 1
     capsys.readouterr()
     assert main(["import", str(written(tmp_path)), "--as", "li", "--area", str(area_id)]) == 1
-    assert capsys.readouterr().out.splitlines()[-1] == "row 1: You may not import into this area."
+    assert capsys.readouterr().out.splitlines()[-2:] == ["row 1: You may not import into this area.",
+                                                         "nothing written: the ledger has problems"]
     assert main(["import", str(path), "--as", "nobody"]) == 1
     assert "nobody" in capsys.readouterr().err
     with pytest.raises(SystemExit):

@@ -130,15 +130,15 @@ def test_a_merged_title_is_its_first_cell_and_blank_rows_are_kept_up_to_the_last
 
 def test_a_cell_merged_down_the_rows_of_its_units_names_each_of_them():
     data = xlsx([["楼宇名称", "楼层", "房号", "备注"], ["A座", "15", "1501", "长备注"], [None, None, "1502"],
-                 [None, "16", "1601"], ["B座", "1", "101"]], merge="A2:A4")
+                 [None, "16", "1601"], [], ["B座", "1", "101"]], merge="A2:A5")
     book = openpyxl.load_workbook(io.BytesIO(data))
     book.active.merge_cells("B2:B3")
     book.active.merge_cells("D2:E3")
     out = io.BytesIO()
     book.save(out)
     assert read_sheet(out.getvalue(), "l.xlsx")[1:] == [
-        (2, ["A座", "15", "1501", "长备注"]), (3, ["A座", "15", "1502", "长备注"]), (4, ["A座", "16", "1601"]),
-        (5, ["B座", "1", "101"]),
+        (2, ["A座", "15", "1501", "长备注"]), (3, ["A座", "15", "1502", "长备注"]), (4, ["A座", "16", "1601"]), (5, []),
+        (6, ["B座", "1", "101"]),
     ]
 
 
