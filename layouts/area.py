@@ -82,23 +82,23 @@ def counted(title: str, count: int, limit: int) -> str:
 
 def ledger_links(area_id: int) -> html.Div:
     """Links that download the area's ledger (台账), as .xlsx and as CSV."""
-    links = ((ids.AREA_LEDGER_XLSX, "Excel", "xlsx", _("Download the ledger as an Excel workbook")),
-             (ids.AREA_LEDGER_CSV, "CSV", "csv", _("Download the ledger as a CSV file")))
-    return html.Div([
-        html.Span(_("Download the ledger"), className="small"),
-        *(html.A(name, id=link_id, href=f"/area/{area_id}/ledger.{extension}", download="", title=purpose,
-                 className="btn btn-sm btn-outline-secondary")
-          for link_id, name, extension, purpose in links),
-    ], className="d-flex align-items-center gap-2 me-3")
+    return _download_links(_("Download the ledger"), f"/area/{area_id}/ledger", (
+        (ids.AREA_LEDGER_XLSX, "Excel", "xlsx", _("Download the ledger as an Excel workbook")),
+        (ids.AREA_LEDGER_CSV, "CSV", "csv", _("Download the ledger as a CSV file"))))
 
 
 def figures_links(area_id: int) -> html.Div:
     """Links that download the area's figures for leaders (by area, by building, needs attention), as .xlsx and CSV."""
-    links = ((ids.AREA_FIGURES_XLSX, "Excel", "xlsx", _("Download the figures as an Excel workbook")),
-             (ids.AREA_FIGURES_CSV, "CSV", "csv", _("Download the figures as a CSV file")))
+    return _download_links(_("Download the figures"), f"/area/{area_id}/figures", (
+        (ids.AREA_FIGURES_XLSX, "Excel", "xlsx", _("Download the figures as an Excel workbook")),
+        (ids.AREA_FIGURES_CSV, "CSV", "csv", _("Download the figures as a CSV file"))))
+
+
+def _download_links(title: str, address: str, links: tuple) -> html.Div:
+    """A titled group of links that download one file in several formats (id, name, extension, purpose)."""
     return html.Div([
-        html.Span(_("Download the figures"), className="small"),
-        *(html.A(name, id=link_id, href=f"/area/{area_id}/figures.{extension}", download="", title=purpose,
+        html.Span(title, className="small"),
+        *(html.A(name, id=link_id, href=f"{address}.{extension}", download="", title=purpose,
                  className="btn btn-sm btn-outline-secondary")
           for link_id, name, extension, purpose in links),
     ], className="d-flex align-items-center gap-2 me-3")
